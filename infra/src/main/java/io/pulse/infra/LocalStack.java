@@ -1,0 +1,113 @@
+package io.pulse.infra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The local stack as tests see it: a thin handle over the {@code ./pulse} launcher (one mechanism
+ * for users, CI and tests). {@link #shared()} is the stack {@code ./pulse test} started for the run;
+ * {@link #start} brings up a private one on its own ports and state dir.
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final Duration LAUNCHER_TIMEOUT = Duration.ofMinutes(6);
+
+    private final Path root;
+    private final Path home;
+    private final int portOffset;
+    private final boolean owned;
+
+    private LocalStack(Path root, Path home, int portOffset, boolean owned) {
+        this.root = root;
+        this.home = home;
+        this.portOffset = portOffset;
+        this.owned = owned;
+    }
+
+    /** The repository root: PULSE_ROOT (set by the build), else the nearest parent with ./pulse. */
+    public static Path repoRoot() {
+        String env = System.getenv("PULSE_ROOT");
+        if (env != null && Files.isExecutable(Path.of(env, "pulse"))) {
+            return Path.of(env);
+        }
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isExecutable(dir.resolve("pulse"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("cannot find the Pulse repository root (no ./pulse above "
+                    + Path.of("").toAbsolutePath() + "); set PULSE_ROOT");
+        }
+        return dir;
+    }
+
+    /**
+     * Endpoints of the stack this test run uses: the one named by PULSE_STACK_ENV (what
+     * {@code ./pulse test} sets), else the user's own stack from {@code ./pulse up}.
+     */
+    public static StackEndpoints sharedEndpoints() {
+        String env = System.getenv("PULSE_STACK_ENV");
+        Path file = env != null ? Path.of(env) : repoRoot().resolve(".pulse/stack.env");
+        return StackEndpoints.read(file);
+    }
+
+    /** Starts a private stack (all servers, or the named ones) under {@code home} with ports moved by {@code portOffset}. */
+    public static LocalStack start(Path home, int portOffset, String... services) {
+        LocalStack stack = new LocalStack(repoRoot(), home, portOffset, true);
+        stack.launcher(services, "up");
+        return stack;
+    }
+
+    public StackEndpoints endpoints() {
+        return StackEndpoints.read(home.resolve("stack.env"));
+    }
+
+    public LauncherResult launcher(String[] services, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("pulse").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("PULSE_HOME", home.toString());
+        env.put("PULSE_PORT_OFFSET", Integer.toString(portOffset));
+        if (services.length > 0) {
+            env.put("PULSE_SERVICES", String.join(" ", services));
+        }
+        try {
+            Path log = Files.createTempFile("pulse-launcher", ".log");
+            Process process = builder.redirectOutput(log.toFile()).start();
+            if (!process.waitFor(LAUNCHER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("./pulse " + String.join(" ", args) + " did not finish in "
+                        + LAUNCHER_TIMEOUT + "; output: " + Files.readString(log));
+            }
+            String output = Files.readString(log);
+            Files.deleteIfExists(log);
+            LauncherResult result = new LauncherResult(process.exitValue(), output);
+            if ("up".equals(args[0]) && result.exitCode() != 0) {
+                throw new IllegalStateException("./pulse up failed (exit " + result.exitCode() + "):\n" + output);
+            }
+            return result;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run ./pulse " + String.join(" ", args), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running ./pulse", e);
+        }
+    }
+
+    /** Output and exit code of one launcher call. */
+    public record LauncherResult(int exitCode, String output) {}
+
+    @Override
+    public void close() {
+        if (owned) {
+            launcher(new String[0], "down");
+        }
+    }
+}

@@ -1,0 +1,613 @@
+# shellcheck shell=bash
+# The local stack: the real servers of Pulse on 127.0.0.1, without Docker.
+# Sourced by ./pulse; `stack_up`, `stack_down`, `stack_status` are its entry points.
+#
+# Settings (environment):
+#   PULSE_HOME         state dir: data, logs, PIDs, stack.env        (default: <repo>/.pulse)
+#   PULSE_PORT_OFFSET  added to every default port below              (default: 0)
+#   PULSE_LIB          server jars resolved by Maven                  (default: <repo>/.pulse/lib)
+#   PULSE_SERVICES     services to manage, space separated            (default: all)
+#   PULSE_UP_TIMEOUT   seconds each server may take to become ready   (default: 180)
+
+PULSE_ROOT=${PULSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PULSE_HOME=${PULSE_HOME:-$PULSE_ROOT/.pulse}
+PULSE_LIB=${PULSE_LIB:-$PULSE_ROOT/.pulse/lib}
+PULSE_PORT_OFFSET=${PULSE_PORT_OFFSET:-0}
+PULSE_UP_TIMEOUT=${PULSE_UP_TIMEOUT:-180}
+STACK_DIR=$PULSE_ROOT/infra/stack
+DDL_DIR=$PULSE_ROOT/infra/ddl
+ALL_SERVICES="postgres redis clickhouse kafka cassandra flink-jobmanager flink-taskmanager mock-external"
+PULSE_SERVICES=${PULSE_SERVICES:-$ALL_SERVICES}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+
+# Ports: defaults chosen away from every server's usual port, so a user's own services never clash.
+PG_PORT=$((55432 + PULSE_PORT_OFFSET))
+REDIS_PORT=$((56379 + PULSE_PORT_OFFSET))
+CH_HTTP_PORT=$((58123 + PULSE_PORT_OFFSET))
+CH_TCP_PORT=$((59000 + PULSE_PORT_OFFSET))
+CH_INTERSERVER_PORT=$((59009 + PULSE_PORT_OFFSET))
+KAFKA_PORT=$((59092 + PULSE_PORT_OFFSET))
+KAFKA_CONTROLLER_PORT=$((59093 + PULSE_PORT_OFFSET))
+CASSANDRA_PORT=$((59042 + PULSE_PORT_OFFSET))
+CASSANDRA_STORAGE_PORT=$((57000 + PULSE_PORT_OFFSET))
+CASSANDRA_SSL_STORAGE_PORT=$((57001 + PULSE_PORT_OFFSET))
+FLINK_REST_PORT=$((58081 + PULSE_PORT_OFFSET))
+FLINK_RPC_PORT=$((56123 + PULSE_PORT_OFFSET))
+FLINK_PROM_PORT_JM=$((59249 + PULSE_PORT_OFFSET))
+FLINK_PROM_PORT_TM=$((59250 + PULSE_PORT_OFFSET))
+MOCK_PORT=$((58090 + PULSE_PORT_OFFSET))
+PG_DB=pulse
+
+# Kafka topics of DESIGN.md, name:partitions.
+KAFKA_TOPICS="user_activity:2 engagement_events:2 enriched_activity:2 late_events:1 dead_letter:1"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "pulse: $*"; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Alive and not a zombie (this sandbox's PID 1 reaps orphans lazily).
+pid_alive() {
+  local pid=$1 state
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  state=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null)
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+svc_dir() { echo "$PULSE_HOME/$1"; }
+svc_pid() { cat "$(svc_dir "$1")/pid" 2>/dev/null; }
+svc_log() {
+  case $1 in
+    postgres) echo "$(svc_dir postgres)/server.log" ;;
+    flink-jobmanager) echo "$(svc_dir flink)/logs/jobmanager.log" ;;
+    flink-taskmanager) echo "$(svc_dir flink)/logs/taskmanager.log" ;;
+    *) echo "$(svc_dir "$1")/server.log" ;;
+  esac
+}
+
+svc_port() {
+  case $1 in
+    postgres) echo "$PG_PORT" ;;
+    redis) echo "$REDIS_PORT" ;;
+    clickhouse) echo "$CH_HTTP_PORT" ;;
+    kafka) echo "$KAFKA_PORT" ;;
+    cassandra) echo "$CASSANDRA_PORT" ;;
+    flink-jobmanager) echo "$FLINK_REST_PORT" ;;
+    flink-taskmanager) echo "$FLINK_REST_PORT" ;;
+    mock-external) echo "$MOCK_PORT" ;;
+  esac
+}
+
+# Every port a service listens on, for clash checks and for `down`.
+svc_ports() {
+  case $1 in
+    clickhouse) echo "$CH_HTTP_PORT $CH_TCP_PORT $CH_INTERSERVER_PORT" ;;
+    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
+    cassandra) echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT" ;;
+    flink-jobmanager) echo "$FLINK_REST_PORT $FLINK_RPC_PORT" ;;
+    flink-taskmanager) echo "" ;;
+    *) svc_port "$1" ;;
+  esac
+}
+
+svc_endpoint() {
+  case $1 in
+    postgres) echo "postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB" ;;
+    redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
+    clickhouse) echo "http://127.0.0.1:$CH_HTTP_PORT (native 127.0.0.1:$CH_TCP_PORT)" ;;
+    kafka) echo "127.0.0.1:$KAFKA_PORT" ;;
+    cassandra) echo "127.0.0.1:$CASSANDRA_PORT (datacenter1)" ;;
+    flink-jobmanager) echo "http://127.0.0.1:$FLINK_REST_PORT" ;;
+    flink-taskmanager) echo "registered with the JobManager" ;;
+    mock-external) echo "http://127.0.0.1:$MOCK_PORT" ;;
+  esac
+}
+
+# How to fix a server that does not start, shown with the tail of its log.
+svc_hint() {
+  case $1 in
+    postgres) echo "check that PostgreSQL 15 is installed (apt-get install postgresql-15) and that port $PG_PORT is free; the data dir is $(pg_data_dir)" ;;
+    redis) echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free" ;;
+    clickhouse) echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free" ;;
+    kafka) echo "a stale data dir from another Kafka version fails to load: ./pulse down && rm -rf $(svc_dir kafka), then ./pulse up" ;;
+    cassandra) echo "Cassandra needs ~1 GB of memory and 30-60 s on 2 cores; a stale data dir: ./pulse down && rm -rf $(svc_dir cassandra)" ;;
+    flink-*) echo "see the JobManager/TaskManager logs under $(svc_dir flink)/logs; the classpath is $PULSE_LIB/flink" ;;
+    mock-external) echo "build it first: ./mvnw -q -pl mock-external -am package -DskipTests" ;;
+  esac
+}
+
+render() { # render TEMPLATE OUT: fill @VARS@
+  sed -e "s#@STATE@#$PULSE_HOME#g" \
+      -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@CASSANDRA_PORT@#$CASSANDRA_PORT#g" -e "s#@CASSANDRA_STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
+      -e "s#@CASSANDRA_SSL_STORAGE_PORT@#$CASSANDRA_SSL_STORAGE_PORT#g" \
+      -e "s#@FLINK_RPC_PORT@#$FLINK_RPC_PORT#g" -e "s#@FLINK_REST_PORT@#$FLINK_REST_PORT#g" \
+      -e "s#@FLINK_PROM_PORTS@#$FLINK_PROM_PORT_JM-$FLINK_PROM_PORT_TM#g" \
+      "$1" > "$2"
+}
+
+# wait_for SECONDS COMMAND...: poll a readiness probe until it succeeds or the deadline passes.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.3
+  done
+}
+
+# Start a background server in its own session, detached from the terminal; remember its PID.
+spawn() { # spawn SERVICE LOGFILE CMD...
+  local svc=$1 logfile=$2; shift 2
+  setsid "$@" >>"$logfile" 2>&1 < /dev/null &
+  echo $! > "$(svc_dir "$svc")/pid"
+}
+
+java_bin() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
+
+# ---------------------------------------------------------------- prerequisites
+
+ensure_packages() {
+  local missing=()
+  [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
+  command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+  command -v psql >/dev/null || missing+=(postgresql-client-15)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing Debian packages: ${missing[*]}. Install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+  fi
+  log "installing Debian packages: ${missing[*]} ..."
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed; run it by hand to see why"
+}
+
+# Server jars come from Maven Central through Maven, once, into $PULSE_LIB/<server>.
+ensure_server_jars() {
+  local server
+  for server in "$@"; do
+    [ -f "$PULSE_LIB/$server/.resolved" ] && continue
+    log "resolving $server jars with Maven (first run only) ..."
+    rm -rf "${PULSE_LIB:?}/$server"
+    "$PULSE_ROOT/mvnw" -q -B -f "$STACK_DIR/servers/$server/pom.xml" \
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$PULSE_LIB/$server" >"$PULSE_HOME/resolve-$server.log" 2>&1 \
+      || { tail -20 "$PULSE_HOME/resolve-$server.log" >&2; die "could not resolve the $server jars (log: $PULSE_HOME/resolve-$server.log); is Maven Central reachable?"; }
+    touch "$PULSE_LIB/$server/.resolved"
+  done
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# PostgreSQL refuses to run as root, and the postgres user must reach its data dir: under a
+# root-only home that is impossible, so the data dir then moves to the system temp dir.
+pg_data_dir() {
+  local link="$PULSE_HOME/postgres/datadir"
+  if [ -f "$link" ]; then cat "$link"; return; fi
+  local dir="$PULSE_HOME/postgres/data"
+  if [ "$(id -u)" -eq 0 ] && ! su postgres -s /bin/sh -c "test -x '$PULSE_HOME'" 2>/dev/null; then
+    dir="${TMPDIR:-/tmp}/pulse-pg-$(printf '%s' "$PULSE_HOME" | md5sum | cut -c1-10)/data"
+  fi
+  echo "$dir" > "$link"
+  echo "$dir"
+}
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
+}
+
+pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+start_postgres() {
+  local data; data=$(pg_data_dir)
+  local sock; sock=$(dirname "$data")
+  mkdir -p "$sock"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$sock"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_pg "'$PG_BIN/initdb' -D '$data' -U postgres -A trust -E UTF8 --locale=C.UTF-8" >"$(svc_dir postgres)/initdb.log" 2>&1 || return 1
+    cat >> "$data/postgresql.conf" <<EOF
+# Pulse local stack
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$sock'
+wal_level = logical
+max_replication_slots = 10
+max_wal_senders = 10
+fsync = off
+full_page_writes = off
+shared_buffers = 128MB
+max_connections = 200
+EOF
+  fi
+  touch "$(svc_log postgres)"; [ "$(id -u)" -eq 0 ] && chown postgres "$(svc_log postgres)"
+  as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$(svc_log postgres)' -w -t 60 start" >/dev/null || return 1
+  head -1 "$data/postmaster.pid" > "$(svc_dir postgres)/pid"
+  wait_for 30 pg_ready
+}
+
+stop_postgres() {
+  local data; data=$(pg_data_dir)
+  [ -f "$data/postmaster.pid" ] && as_pg "'$PG_BIN/pg_ctl' -D '$data' -m fast -w -t 30 stop" >/dev/null 2>&1
+  [ -f "$data/postmaster.pid" ] && as_pg "'$PG_BIN/pg_ctl' -D '$data' -m immediate -w stop" >/dev/null 2>&1
+  return 0
+}
+
+psql_pulse() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+
+apply_postgres_ddl() {
+  psql_pulse -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1 \
+    || psql_pulse -d postgres -c "CREATE DATABASE $PG_DB"
+  psql_pulse -d "$PG_DB" -f "$DDL_DIR/postgres.sql"
+}
+
+# ---------------------------------------------------------------- Redis
+
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+start_redis() {
+  local dir; dir=$(svc_dir redis)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --pidfile "$dir/pid" --logfile "$(svc_log redis)" --dir "$dir" || return 1
+  wait_for 30 redis_ready
+}
+
+stop_redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1; kill_pid redis; }
+
+# ---------------------------------------------------------------- ClickHouse
+
+clickhouse_ready() { [ "$(curl -s "http://127.0.0.1:$CH_HTTP_PORT/ping")" = "Ok." ]; }
+
+start_clickhouse() {
+  local dir; dir=$(svc_dir clickhouse)
+  mkdir -p "$dir/conf" "$dir/data" "$dir/log"
+  sed -e "s#/var/log/clickhouse-server/clickhouse-server.log#$dir/server.log#" \
+      -e "s#/var/log/clickhouse-server/#$dir/log/#g" \
+      -e "s#/var/lib/clickhouse/#$dir/data/#g" \
+      -e "s#<http_port>8123<#<http_port>$CH_HTTP_PORT<#" \
+      -e "s#<tcp_port>9000<#<tcp_port>$CH_TCP_PORT<#" \
+      -e "s#<interserver_http_port>9009<#<interserver_http_port>$CH_INTERSERVER_PORT<#" \
+      -e 's#<listen_host>::1</listen_host>##' \
+      /etc/clickhouse-server/config.xml > "$dir/conf/config.xml"
+  cp /etc/clickhouse-server/users.xml "$dir/conf/users.xml"
+  spawn clickhouse "$dir/stdout.log" clickhouse-server --config-file="$dir/conf/config.xml"
+  wait_for 60 clickhouse_ready
+}
+
+apply_clickhouse_ddl() {
+  clickhouse-client --host 127.0.0.1 --port "$CH_TCP_PORT" --multiquery < "$DDL_DIR/clickhouse.sql"
+}
+
+# ---------------------------------------------------------------- Kafka
+
+start_kafka() {
+  local dir; dir=$(svc_dir kafka)
+  mkdir -p "$dir/data"
+  render "$STACK_DIR/conf/kafka-server.properties" "$dir/server.properties"
+  render "$STACK_DIR/conf/kafka-log4j2.yaml" "$dir/log4j2.yaml"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    "$(java_bin)" -Xmx256m -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$PULSE_LIB/kafka/*" \
+      kafka.tools.StorageTool format -t "$(kafka_cluster_id)" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || return 1
+  fi
+  spawn kafka "$dir/stdout.log" "$(java_bin)" -Xms512m -Xmx512m -XX:+UseG1GC \
+    -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$PULSE_LIB/kafka/*" kafka.Kafka "$dir/server.properties"
+  wait_for 90 port_open "$KAFKA_PORT"
+}
+
+# A single-node cluster needs a stable id, not a unique one.
+kafka_cluster_id() { echo q1Sh-9_ISia_zwGINzRvyQ; }
+
+create_kafka_topics() {
+  # shellcheck disable=SC2086
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 90 $KAFKA_TOPICS
+}
+
+# ---------------------------------------------------------------- Cassandra
+
+start_cassandra() {
+  local dir; dir=$(svc_dir cassandra)
+  mkdir -p "$dir/conf" "$dir/data"
+  render "$STACK_DIR/conf/cassandra.yaml" "$dir/conf/cassandra.yaml"
+  render "$STACK_DIR/conf/cassandra-logback.xml" "$dir/conf/logback.xml"
+  local jamm; jamm=$(ls "$PULSE_LIB"/cassandra/jamm-*.jar | head -1)
+  spawn cassandra "$dir/stdout.log" "$(java_bin)" -Xms512m -Xmx768m -Xss256k -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+    @"$STACK_DIR/conf/cassandra-jvm17.opts" -javaagent:"$jamm" \
+    -Dcassandra.config="file://$dir/conf/cassandra.yaml" -Dlogback.configurationFile="$dir/conf/logback.xml" \
+    -Dcassandra.storagedir="$dir/data" -Dcassandra-foreground=yes -Dcassandra.jmx.local.port=0 \
+    -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=100 -Dcassandra.superuser_setup_delay_ms=0 \
+    -cp "$dir/conf:$PULSE_LIB/cassandra/*" org.apache.cassandra.service.CassandraDaemon
+  wait_for "$PULSE_UP_TIMEOUT" port_open "$CASSANDRA_PORT"
+}
+
+apply_cassandra_ddl() {
+  "$(java_bin)" -cp "$PULSE_LIB/cassandra/*" "$STACK_DIR/tools/CqlApply.java" 127.0.0.1 "$CASSANDRA_PORT" 120 "$DDL_DIR/cassandra.cql"
+}
+
+# ---------------------------------------------------------------- Flink
+
+flink_conf() {
+  local dir; dir=$(svc_dir flink)
+  mkdir -p "$dir/conf" "$dir/logs" "$dir/tmp" "$dir/checkpoints" "$dir/savepoints"
+  render "$STACK_DIR/conf/flink-config.yaml" "$dir/conf/config.yaml"
+  cp "$STACK_DIR/conf/flink-log4j.properties" "$dir/conf/log4j.properties"
+}
+
+flink_java_opts() { cat "$STACK_DIR/conf/flink-java17.opts"; }
+
+flink_overview() { curl -sf "http://127.0.0.1:$FLINK_REST_PORT/overview"; }
+flink_jm_ready() { flink_overview >/dev/null; }
+flink_tm_ready() { flink_overview | grep -Eq '"taskmanagers":[1-9]'; }
+
+start_flink-jobmanager() {
+  flink_conf
+  local dir; dir=$(svc_dir flink)
+  mkdir -p "$(svc_dir flink-jobmanager)"
+  # shellcheck disable=SC2046
+  spawn flink-jobmanager "$dir/logs/jobmanager.out" "$(java_bin)" -Xms512m -Xmx512m $(flink_java_opts) \
+    -Dlog.file="$dir/logs/jobmanager.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
+    -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$dir/conf"
+  wait_for 90 flink_jm_ready
+}
+
+start_flink-taskmanager() {
+  flink_conf
+  local dir; dir=$(svc_dir flink)
+  mkdir -p "$(svc_dir flink-taskmanager)"
+  # The TaskManager's memory settings are computed the way Flink's own scripts do.
+  local params jvm dyn
+  params=$("$(java_bin)" -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.util.bash.BashJavaUtils \
+    GET_TM_RESOURCE_PARAMS --configDir "$dir/conf" 2>"$dir/logs/bashjavautils.log" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p')
+  jvm=$(echo "$params" | sed -n 1p); dyn=$(echo "$params" | sed -n 2p)
+  [ -n "$jvm" ] || { cat "$dir/logs/bashjavautils.log" >> "$dir/logs/taskmanager.log"; return 1; }
+  # shellcheck disable=SC2046,SC2086
+  spawn flink-taskmanager "$dir/logs/taskmanager.out" "$(java_bin)" $jvm $(flink_java_opts) \
+    -Dlog.file="$dir/logs/taskmanager.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
+    -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir/conf" $dyn
+  wait_for 120 flink_tm_ready
+}
+
+# ---------------------------------------------------------------- mock-external
+
+mock_jar() { ls "$PULSE_ROOT"/mock-external/target/mock-external-*-all.jar 2>/dev/null | head -1; }
+mock_ready() { curl -sf "http://127.0.0.1:$MOCK_PORT/stats" >/dev/null; }
+
+start_mock-external() {
+  local jar; jar=$(mock_jar)
+  [ -n "$jar" ] || { echo "mock-external jar not built" > "$(svc_log mock-external)"; return 1; }
+  spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx128m -jar "$jar" --port "$MOCK_PORT"
+  wait_for 30 mock_ready
+}
+
+# ---------------------------------------------------------------- generic start/stop/status
+
+svc_ready() {
+  case $1 in
+    postgres) pg_ready ;;
+    redis) redis_ready ;;
+    clickhouse) clickhouse_ready ;;
+    kafka) port_open "$KAFKA_PORT" ;;
+    cassandra) port_open "$CASSANDRA_PORT" ;;
+    flink-jobmanager) flink_jm_ready ;;
+    flink-taskmanager) pid_alive "$(svc_pid flink-taskmanager)" && flink_tm_ready ;;
+    mock-external) mock_ready ;;
+  esac
+}
+
+svc_running() { # ours, alive and answering
+  local svc=$1
+  case $svc in
+    postgres) pg_ready && [ -f "$(pg_data_dir)/postmaster.pid" ] ;;
+    *) pid_alive "$(svc_pid "$svc")" && svc_ready "$svc" ;;
+  esac
+}
+
+kill_pid() { # kill_pid SERVICE: TERM, wait up to 30 s, then KILL
+  local svc=$1 pid; pid=$(svc_pid "$svc")
+  [ -n "$pid" ] || return 0
+  if pid_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null
+    local deadline=$((SECONDS + 30))
+    while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$(svc_dir "$svc")/pid"
+}
+
+stop_svc() {
+  case $1 in
+    postgres) stop_postgres ;;
+    redis) stop_redis ;;
+    *) kill_pid "$1" ;;
+  esac
+}
+
+# A port taken by something that is not ours stops `up` before anything starts.
+check_ports_free() {
+  local svc=$1 port
+  for port in $(svc_ports "$svc"); do
+    if port_open "$port"; then
+      log "pulse: port $port (for $svc) is in use by another process."
+      log "       Stop that process, or move the whole stack with PULSE_PORT_OFFSET=<n> ./pulse up"
+      return 1
+    fi
+  done
+}
+
+start_one() { # runs in a subshell; writes the outcome to $PULSE_HOME/<svc>/outcome
+  local svc=$1 started=$SECONDS
+  mkdir -p "$(svc_dir "$svc")"
+  rm -f "$(svc_dir "$svc")/outcome"
+  if "start_$svc"; then
+    echo "ok $((SECONDS - started))" > "$(svc_dir "$svc")/outcome"
+  else
+    echo "failed $((SECONDS - started))" > "$(svc_dir "$svc")/outcome"
+  fi
+}
+
+report_failure() {
+  local svc=$1 logfile; logfile=$(svc_log "$svc")
+  log ""
+  log "pulse: $svc did not become ready. Last lines of $logfile:"
+  tail -n 25 "$logfile" 2>/dev/null | sed 's/^/    /' >&2
+  log "  fix: $(svc_hint "$svc")"
+}
+
+selected() { case " $PULSE_SERVICES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+stack_up() {
+  mkdir -p "$PULSE_HOME" "$PULSE_LIB"
+  ensure_packages
+  local jars=()
+  selected kafka && jars+=(kafka)
+  selected cassandra && jars+=(cassandra)
+  { selected flink-jobmanager || selected flink-taskmanager; } && jars+=(flink)
+  ensure_server_jars "${jars[@]}"
+  if selected mock-external && [ -z "$(mock_jar)" ]; then
+    log "building mock-external (first run only) ..."
+    "$PULSE_ROOT/mvnw" -q -B -f "$PULSE_ROOT/pom.xml" -pl mock-external -am package -DskipTests >"$PULSE_HOME/build-mock.log" 2>&1 \
+      || { tail -20 "$PULSE_HOME/build-mock.log" >&2; die "could not build mock-external (log: $PULSE_HOME/build-mock.log)"; }
+  fi
+
+  local svc to_start=() began=$SECONDS
+  for svc in $PULSE_SERVICES; do
+    if svc_running "$svc"; then
+      log "  = $svc already up at $(svc_endpoint "$svc")"
+    else
+      check_ports_free "$svc" || die "cannot start $svc"
+      to_start+=("$svc")
+    fi
+  done
+  if [ ${#to_start[@]} -gt 0 ]; then
+    log "starting ${to_start[*]} ..."
+    # The TaskManager registers with the JobManager, so it starts after it; the rest start at once.
+    local pids=() tm=""
+    for svc in "${to_start[@]}"; do
+      if [ "$svc" = flink-taskmanager ]; then tm=1; continue; fi
+      start_one "$svc" & pids+=($!)
+    done
+    if [ -n "$tm" ]; then
+      ( if selected flink-jobmanager; then
+          deadline=$((SECONDS + 120))
+          until flink_jm_ready || [ $SECONDS -ge $deadline ]; do sleep 0.3; done
+        fi
+        start_one flink-taskmanager ) & pids+=($!)
+    fi
+    progress_until_done "${pids[@]}" &
+    local progress=$!
+    wait "${pids[@]}" 2>/dev/null
+    kill "$progress" 2>/dev/null; wait "$progress" 2>/dev/null
+    printf '\r\033[K' >&2
+
+    local failed=() outcome
+    for svc in "${to_start[@]}"; do
+      outcome=$(cat "$(svc_dir "$svc")/outcome" 2>/dev/null || echo "failed ?")
+      if [ "${outcome%% *}" = ok ]; then
+        log "  + $svc ready in ${outcome#* }s at $(svc_endpoint "$svc")"
+      else
+        failed+=("$svc")
+      fi
+    done
+    if [ ${#failed[@]} -gt 0 ]; then
+      for svc in "${failed[@]}"; do report_failure "$svc"; done
+      log ""
+      log "pulse: stopping the servers that did start, so nothing is left half up ..."
+      stack_down >/dev/null 2>&1
+      exit 1
+    fi
+  fi
+  apply_schema || { stack_down >/dev/null 2>&1; exit 1; }
+  write_stack_env
+  log "stack up in $((SECONDS - began))s; endpoints in $PULSE_HOME/stack.env"
+}
+
+progress_until_done() {
+  local began=$SECONDS
+  [ -t 2 ] || return 0
+  while true; do
+    local done=0 total=0 svc
+    for svc in $PULSE_SERVICES; do
+      total=$((total + 1)); [ -f "$(svc_dir "$svc")/outcome" ] && done=$((done + 1))
+    done
+    printf '\r  waiting for servers: %d/%d ready-or-failed, %ds ' "$done" "$total" $((SECONDS - began)) >&2
+    sleep 1
+  done
+}
+
+apply_schema() {
+  local rc=0 pids=()
+  if selected postgres; then
+    apply_postgres_ddl >"$PULSE_HOME/ddl-postgres.log" 2>&1 || { log "pulse: PostgreSQL DDL failed:"; cat "$PULSE_HOME/ddl-postgres.log" >&2; rc=1; }
+  fi
+  if selected clickhouse; then
+    apply_clickhouse_ddl >"$PULSE_HOME/ddl-clickhouse.log" 2>&1 || { log "pulse: ClickHouse DDL failed:"; cat "$PULSE_HOME/ddl-clickhouse.log" >&2; rc=1; }
+  fi
+  # The two JVM-based steps run side by side.
+  if selected kafka; then create_kafka_topics >"$PULSE_HOME/ddl-kafka.log" 2>&1 & pids+=("kafka:$!"); fi
+  if selected cassandra; then apply_cassandra_ddl >"$PULSE_HOME/ddl-cassandra.log" 2>&1 & pids+=("cassandra:$!"); fi
+  local entry
+  for entry in "${pids[@]}"; do
+    wait "${entry#*:}" || { log "pulse: ${entry%%:*} schema step failed:"; cat "$PULSE_HOME/ddl-${entry%%:*}.log" >&2; rc=1; }
+  done
+  [ $rc -eq 0 ] && log "  schema applied: PostgreSQL tables, Cassandra pulse.user_events, ClickHouse pulse.engagement_enriched, Kafka topics"
+  return $rc
+}
+
+write_stack_env() {
+  cat > "$PULSE_HOME/stack.env" <<EOF
+# Endpoints of the Pulse local stack (written by ./pulse up). Source it: set -a; . $PULSE_HOME/stack.env; set +a
+PULSE_HOME=$PULSE_HOME
+PULSE_POSTGRES_HOST=127.0.0.1
+PULSE_POSTGRES_PORT=$PG_PORT
+PULSE_POSTGRES_DB=$PG_DB
+PULSE_POSTGRES_USER=postgres
+PULSE_POSTGRES_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$PG_DB
+PULSE_REDIS_HOST=127.0.0.1
+PULSE_REDIS_PORT=$REDIS_PORT
+PULSE_CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
+PULSE_CLICKHOUSE_NATIVE_PORT=$CH_TCP_PORT
+PULSE_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+PULSE_CASSANDRA_HOST=127.0.0.1
+PULSE_CASSANDRA_PORT=$CASSANDRA_PORT
+PULSE_CASSANDRA_DC=datacenter1
+PULSE_FLINK_REST=http://127.0.0.1:$FLINK_REST_PORT
+PULSE_FLINK_CONF_DIR=$(svc_dir flink)/conf
+PULSE_FLINK_PROMETHEUS=http://127.0.0.1:$FLINK_PROM_PORT_JM/metrics,http://127.0.0.1:$FLINK_PROM_PORT_TM/metrics
+PULSE_MOCK_EXTERNAL_URL=http://127.0.0.1:$MOCK_PORT
+PULSE_LAKE_DIR=$PULSE_HOME/lake
+EOF
+}
+
+stack_down() {
+  local svc order=() pids=()
+  # Reverse start order: the TaskManager before the JobManager, the rest in parallel.
+  for svc in $PULSE_SERVICES; do order=("$svc" "${order[@]}"); done
+  if selected flink-taskmanager; then stop_svc flink-taskmanager; log "  - flink-taskmanager stopped"; fi
+  for svc in "${order[@]}"; do
+    [ "$svc" = flink-taskmanager ] && continue
+    ( stop_svc "$svc"; log "  - $svc stopped" ) & pids+=($!)
+  done
+  wait "${pids[@]}" 2>/dev/null
+  # Anything of ours still listening is reported, never silently left behind.
+  local port left=0
+  for svc in $PULSE_SERVICES; do
+    for port in $(svc_ports "$svc"); do
+      if port_open "$port"; then log "pulse: port $port ($svc) is still open after down"; left=1; fi
+    done
+  done
+  rm -f "$PULSE_HOME/stack.env"
+  [ $left -eq 0 ] && log "stack down"
+  return $left
+}
+
+stack_status() {
+  local svc state rc=0
+  printf '%-18s %-5s %s\n' SERVICE STATE ENDPOINT
+  for svc in $PULSE_SERVICES; do
+    if svc_running "$svc"; then state=up; else state=down; rc=3; fi
+    printf '%-18s %-5s %s\n' "$svc" "$state" "$(svc_endpoint "$svc")"
+  done
+  [ -f "$PULSE_HOME/stack.env" ] && printf '\nendpoints: %s\n' "$PULSE_HOME/stack.env"
+  return $rc
+}
