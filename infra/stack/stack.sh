@@ -8,6 +8,8 @@
 #   PULSE_LIB          server jars resolved by Maven                  (default: <repo>/.pulse/lib)
 #   PULSE_SERVICES     services to manage, space separated            (default: all)
 #   PULSE_UP_TIMEOUT   seconds each server may take to become ready   (default: 180)
+#   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on ports 59249 (JM) and 59250 (TM);
+#                      it binds every interface, so it is off by default (default: 0)
 
 PULSE_ROOT=${PULSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PULSE_HOME=${PULSE_HOME:-$PULSE_ROOT/.pulse}
@@ -124,7 +126,6 @@ render() { # render TEMPLATE OUT: fill @VARS@
       -e "s#@CASSANDRA_PORT@#$CASSANDRA_PORT#g" -e "s#@CASSANDRA_STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
       -e "s#@CASSANDRA_SSL_STORAGE_PORT@#$CASSANDRA_SSL_STORAGE_PORT#g" \
       -e "s#@FLINK_RPC_PORT@#$FLINK_RPC_PORT#g" -e "s#@FLINK_REST_PORT@#$FLINK_REST_PORT#g" \
-      -e "s#@FLINK_PROM_PORTS@#$FLINK_PROM_PORT_JM-$FLINK_PROM_PORT_TM#g" \
       "$1" > "$2"
 }
 
@@ -332,6 +333,17 @@ flink_conf() {
   mkdir -p "$dir/conf" "$dir/logs" "$dir/tmp" "$dir/checkpoints" "$dir/savepoints"
   render "$STACK_DIR/conf/flink-config.yaml" "$dir/conf/config.yaml"
   cp "$STACK_DIR/conf/flink-log4j.properties" "$dir/conf/log4j.properties"
+  # Flink's Prometheus reporter can only bind every interface, so it is opt-in; the REST API
+  # (127.0.0.1) serves the same metrics.
+  if [ "${PULSE_PROMETHEUS:-0}" = 1 ]; then
+    cat >> "$dir/conf/config.yaml" <<EOF
+metrics:
+  reporter:
+    prom:
+      factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+      port: $FLINK_PROM_PORT_JM-$FLINK_PROM_PORT_TM
+EOF
+  fi
 }
 
 flink_java_opts() { cat "$STACK_DIR/conf/flink-java17.opts"; }
@@ -573,7 +585,7 @@ PULSE_CASSANDRA_PORT=$CASSANDRA_PORT
 PULSE_CASSANDRA_DC=datacenter1
 PULSE_FLINK_REST=http://127.0.0.1:$FLINK_REST_PORT
 PULSE_FLINK_CONF_DIR=$(svc_dir flink)/conf
-PULSE_FLINK_PROMETHEUS=http://127.0.0.1:$FLINK_PROM_PORT_JM/metrics,http://127.0.0.1:$FLINK_PROM_PORT_TM/metrics
+PULSE_FLINK_PROMETHEUS=$( [ "${PULSE_PROMETHEUS:-0}" = 1 ] && echo "http://127.0.0.1:$FLINK_PROM_PORT_JM/metrics,http://127.0.0.1:$FLINK_PROM_PORT_TM/metrics")
 PULSE_MOCK_EXTERNAL_URL=http://127.0.0.1:$MOCK_PORT
 PULSE_LAKE_DIR=$PULSE_HOME/lake
 EOF
