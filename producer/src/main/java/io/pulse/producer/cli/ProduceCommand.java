@@ -11,7 +11,6 @@ import io.pulse.producer.generate.EngagementOptions;
 import io.pulse.producer.generate.GeneratedActivity;
 import io.pulse.producer.kafka.ActivityPublisher;
 import io.pulse.producer.postgres.EngagementWriter;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -108,7 +107,6 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream err = spec.commandLine().getErr() == null ? System.err : new PrintStream(System.err, true);
         validate();
         Instant start = startTime != null ? startTime : Instant.now().truncatedTo(ChronoUnit.SECONDS);
         long limit = events != null ? events : duration == null ? 10_000 : Long.MAX_VALUE;
@@ -129,7 +127,18 @@ final class ProduceCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return produce(start, limit, deadline);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is already running and waits for us to finish flushing.
+            }
+        }
+    }
 
+    private int produce(Instant start, long limit, long deadline) throws Exception {
         EngagementWriter writer = engagement ? EngagementWriter.open(jdbcUrl, dbUser, System.getenv("PULSE_POSTGRES_PASSWORD")) : null;
         ActivityPublisher publisher = activity ? ActivityPublisher.open(bootstrap, topic, null) : null;
         long[] kinds = new long[ActivityKind.values().length];
@@ -186,11 +195,6 @@ final class ProduceCommand implements Callable<Integer> {
                 System.err.println("error: PostgreSQL write failed: " + engagementError.get().getMessage());
                 exit = 1;
             }
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // Ctrl-C: the hook is already running and waits for us.
         }
         return exit;
     }

@@ -9,13 +9,15 @@ import picocli.CommandLine.Command;
         subcommands = {ProduceCommand.class, ReplayCommand.class})
 public final class PulseProducerCli {
     public static void main(String[] args) {
-        int exit = new CommandLine(new PulseProducerCli())
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as main runs it: expected failures print their fix, not a stack trace, and exit 1. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new PulseProducerCli())
                 .setExecutionExceptionHandler((e, cli, parse) -> {
-                    // Expected failures (unreachable servers, bad files) print their fix, not a stack trace.
                     cli.getErr().println("error: " + e.getMessage());
                     return 1;
-                })
-                .execute(args);
-        System.exit(exit);
+                });
     }
 }

@@ -51,7 +51,7 @@ public final class ActivityPublisher implements AutoCloseable {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
         if (transactionalId != null) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-            props.put(ProducerConfig.TRANSACTION_TIMEOUT_MS_CONFIG, "900000");
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
         }
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         if (transactionalId != null) {
