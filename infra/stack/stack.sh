@@ -8,6 +8,8 @@
 #   PULSE_LIB          server jars resolved by Maven                  (default: <repo>/.pulse/lib)
 #   PULSE_SERVICES     services to manage, space separated            (default: all)
 #   PULSE_UP_TIMEOUT   seconds each server may take to become ready   (default: 180)
+#   PULSE_PG_WAL_LEVEL wal_level of a new PostgreSQL data dir; only tests of the CDC preflight
+#                      change it                                      (default: logical)
 #   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on ports 59249 (JM) and 59250 (TM);
 #                      it binds every interface, so it is off by default (default: 0)
 
@@ -214,7 +216,7 @@ start_postgres() {
 port = $PG_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$sock'
-wal_level = logical
+wal_level = ${PULSE_PG_WAL_LEVEL:-logical}
 max_replication_slots = 10
 max_wal_senders = 10
 fsync = off
@@ -572,7 +574,7 @@ write_stack_env() {
 PULSE_HOME=$PULSE_HOME
 PULSE_POSTGRES_HOST=127.0.0.1
 PULSE_POSTGRES_PORT=$PG_PORT
-PULSE_POSTGRES_DB=$PG_DB
+PULSE_POSTGRES_DATABASE=$PG_DB
 PULSE_POSTGRES_USER=postgres
 PULSE_POSTGRES_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$PG_DB
 PULSE_REDIS_HOST=127.0.0.1

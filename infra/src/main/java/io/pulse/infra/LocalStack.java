@@ -21,12 +21,14 @@ public final class LocalStack implements AutoCloseable {
     private final Path home;
     private final int portOffset;
     private final boolean owned;
+    private final Map<String, String> extraEnv;
 
-    private LocalStack(Path root, Path home, int portOffset, boolean owned) {
+    private LocalStack(Path root, Path home, int portOffset, boolean owned, Map<String, String> extraEnv) {
         this.root = root;
         this.home = home;
         this.portOffset = portOffset;
         this.owned = owned;
+        this.extraEnv = Map.copyOf(extraEnv);
     }
 
     /** The repository root: PULSE_ROOT (set by the build), else the nearest parent with ./pulse. */
@@ -58,9 +60,56 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts a private stack (all servers, or the named ones) under {@code home} with ports moved by {@code portOffset}. */
     public static LocalStack start(Path home, int portOffset, String... services) {
-        LocalStack stack = new LocalStack(repoRoot(), home, portOffset, true);
+        return start(home, portOffset, Map.of(), services);
+    }
+
+    /** As {@link #start(Path, int, String...)}, with launcher settings such as PULSE_PG_WAL_LEVEL. */
+    public static LocalStack start(Path home, int portOffset, Map<String, String> env, String... services) {
+        LocalStack stack = new LocalStack(repoRoot(), home, portOffset, true, env);
+        stack.services = services;
         stack.launcher(services, "up");
         return stack;
+    }
+
+    private String[] services = new String[0];
+
+    /** Default ports of the stack (stack.sh); a private stack moves them all by one offset. */
+    public static final int[] DEFAULT_PORTS =
+            {55432, 56379, 58123, 59000, 59009, 59092, 59093, 59042, 57000, 58081, 56123, 58090};
+
+    /** A state dir for a private stack under target/, traversable by the postgres user. */
+    public static Path privateHome(String prefix) {
+        try {
+            Path target = Files.createDirectories(Path.of("target").toAbsolutePath());
+            Path home = Files.createTempDirectory(target, prefix);
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            return home;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a state dir under target/", e);
+        }
+    }
+
+    /** The first offset, from {@code start} down in steps of 1000, at which every stack port is free. */
+    public static int freePortOffset(int start) {
+        for (int candidate = start; candidate >= start - 6000; candidate -= 1000) {
+            boolean free = true;
+            for (int port : DEFAULT_PORTS) {
+                free &= canBind(port + candidate);
+            }
+            if (free) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no free block of ports for a private stack near offset " + start);
+    }
+
+    private static boolean canBind(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public StackEndpoints endpoints() {
@@ -75,6 +124,7 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> env = builder.environment();
         env.put("PULSE_HOME", home.toString());
         env.put("PULSE_PORT_OFFSET", Integer.toString(portOffset));
+        env.putAll(extraEnv);
         if (services.length > 0) {
             env.put("PULSE_SERVICES", String.join(" ", services));
         }
@@ -107,7 +157,7 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         if (owned) {
-            launcher(new String[0], "down");
+            launcher(services, "down");
         }
     }
 }

@@ -8,7 +8,6 @@ import io.pulse.model.Tables;
 import io.pulse.model.Topics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,9 +50,7 @@ import redis.clients.jedis.Jedis;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalStackITCase {
-    /** Default ports of the stack (stack.sh); a private stack moves them all by one offset. */
-    private static final int[] DEFAULT_PORTS =
-            {55432, 56379, 58123, 59000, 59009, 59092, 59093, 59042, 57000, 58081, 56123, 58090};
+    private static final int[] DEFAULT_PORTS = LocalStack.DEFAULT_PORTS;
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path home;
@@ -63,11 +60,8 @@ class LocalStackITCase {
 
     @BeforeAll
     static void up() throws IOException {
-        // Under target/, world-traversable: PostgreSQL runs as its own user and must reach its data dir.
-        Path target = Files.createDirectories(Path.of("target"));
-        home = Files.createTempDirectory(target.toAbsolutePath(), "stack-it-");
-        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        offset = freeOffset();
+        home = LocalStack.privateHome("stack-it-");
+        offset = LocalStack.freePortOffset(-20000);
         stack = LocalStack.start(home, offset);
         endpoints = stack.endpoints();
     }
@@ -268,29 +262,6 @@ class LocalStackITCase {
             throw new IllegalStateException(e);
         }
         return out.toString();
-    }
-
-    /** An offset at which every port of the stack is free, away from the shared test stack's. */
-    private static int freeOffset() {
-        for (int candidate = -20000; candidate >= -26000; candidate -= 1000) {
-            boolean free = true;
-            for (int port : DEFAULT_PORTS) {
-                free &= canBind(port + candidate);
-            }
-            if (free) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("no free block of ports for a private stack");
-    }
-
-    private static boolean canBind(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static boolean listening(int port) {

@@ -69,7 +69,22 @@ public final class ScratchDatabase implements AutoCloseable {
     public void close() {
         try (Connection admin = DriverManager.getConnection(serverUrl(endpoints, "postgres"), endpoints.postgresUser(), "");
              Statement st = admin.createStatement()) {
-            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name + "' AND NOT active");
+            // A CDC job that was just cancelled may still hold its slot for a moment: end that session.
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (true) {
+                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + name + "' AND active");
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name + "' AND NOT active");
+                try (var rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + name + "'")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replication slots of " + name + " stay active after 30 s");
+                }
+                Thread.onSpinWait();
+            }
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot drop database " + name, e);

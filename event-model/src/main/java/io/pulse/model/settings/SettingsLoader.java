@@ -1,0 +1,102 @@
+package io.pulse.model.settings;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Key/value settings of a job or tool, layered: built-in defaults, then a properties file
+ * ({@code --settings FILE}), then environment variables ({@code PULSE_<KEY>} with dots as
+ * underscores, e.g. {@code PULSE_POSTGRES_PASSWORD} for {@code postgres.password}), then
+ * command-line flags ({@code --key value} or {@code --key=value}). Unknown keys are errors that
+ * list the known ones. Secrets (keys containing "password" or "secret") print masked.
+ */
+public final class SettingsLoader {
+    private SettingsLoader() {}
+
+    /** Resolves every key of {@code defaults}; throws {@link IllegalArgumentException} on an unknown key. */
+    public static Map<String, String> load(Map<String, String> defaults, String[] args, Function<String, String> env) {
+        Map<String, String> values = new TreeMap<>(defaults);
+        Map<String, String> flags = new TreeMap<>();
+        String settingsFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "': settings are given as --key value");
+            }
+            String key = arg.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = "true"; // a bare flag
+            }
+            if (key.equals("settings")) {
+                settingsFile = value;
+            } else {
+                flags.put(key, value);
+            }
+        }
+        if (settingsFile != null) {
+            Properties file = new Properties();
+            try (Reader reader = Files.newBufferedReader(Path.of(settingsFile))) {
+                file.load(reader);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("settings file " + settingsFile + " does not exist");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read settings file " + settingsFile + ": " + e.getMessage());
+            }
+            for (String key : file.stringPropertyNames()) {
+                put(values, defaults, key, file.getProperty(key), "settings file " + settingsFile);
+            }
+        }
+        for (String key : defaults.keySet()) {
+            String fromEnv = env.apply(envName(key));
+            if (fromEnv != null && !fromEnv.isEmpty()) {
+                values.put(key, fromEnv);
+            }
+        }
+        for (Map.Entry<String, String> flag : flags.entrySet()) {
+            put(values, defaults, flag.getKey(), flag.getValue(), "command line");
+        }
+        return values;
+    }
+
+    public static String envName(String key) {
+        return "PULSE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** The settings as lines for a start-up banner, secrets masked. */
+    public static String describe(Map<String, String> values) {
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+            String value = isSecret(e.getKey()) && !e.getValue().isEmpty() ? "******" : e.getValue();
+            out.append("  ").append(e.getKey()).append(" = ").append(value).append('\n');
+        }
+        return out.toString();
+    }
+
+    static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("secret");
+    }
+
+    private static void put(Map<String, String> values, Map<String, String> defaults, String key, String value, String where) {
+        if (!defaults.containsKey(key)) {
+            throw new IllegalArgumentException("unknown setting '" + key + "' in " + where + "; known settings: "
+                    + String.join(", ", new TreeMap<>(defaults).keySet()));
+        }
+        values.put(key, value);
+    }
+}

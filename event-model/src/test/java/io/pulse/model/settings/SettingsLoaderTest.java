@@ -1,0 +1,51 @@
+package io.pulse.model.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+    private static final Map<String, String> DEFAULTS = Map.of("kafka.bootstrap", "127.0.0.1:59092",
+            "postgres.password", "", "checkpoint.interval", "10s", "slot.name", "pulse_ingest");
+
+    @TempDir Path dir;
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsDefaults() throws Exception {
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "slot.name=from_file\ncheckpoint.interval=30s\nkafka.bootstrap=file:1\n");
+        Map<String, String> env = Map.of("PULSE_KAFKA_BOOTSTRAP", "env:2", "PULSE_SLOT_NAME", "from_env");
+        Map<String, String> values = SettingsLoader.load(DEFAULTS,
+                new String[] {"--settings", file.toString(), "--slot.name=from_flag"}, env::get);
+        assertThat(values).containsEntry("slot.name", "from_flag")
+                .containsEntry("kafka.bootstrap", "env:2")
+                .containsEntry("checkpoint.interval", "30s");
+    }
+
+    @Test
+    void unknownKeyListsTheKnownOnes() {
+        assertThatThrownBy(() -> SettingsLoader.load(DEFAULTS, new String[] {"--slot-name", "x"}, k -> null))
+                .hasMessageContaining("unknown setting 'slot-name'").hasMessageContaining("slot.name");
+    }
+
+    @Test
+    void secretsPrintMasked() {
+        String banner = SettingsLoader.describe(Map.of("postgres.password", "hunter2", "slot.name", "s"));
+        assertThat(banner).contains("postgres.password = ******").doesNotContain("hunter2").contains("slot.name = s");
+    }
+
+    @Test
+    void typedReadsNameTheKeyOnBadValues() {
+        Settings settings = new Settings(Map.of("checkpoint.interval", "10 seconds", "n", "x"));
+        assertThatThrownBy(() -> settings.duration("checkpoint.interval")).hasMessageContaining("'checkpoint.interval' must be a duration");
+        assertThatThrownBy(() -> settings.integer("n")).hasMessageContaining("'n' must be a whole number");
+        assertThat(new Settings(Map.of("d", "500ms")).duration("d")).isEqualTo(Duration.ofMillis(500));
+        assertThat(new Settings(Map.of("d", "2m")).duration("d")).isEqualTo(Duration.ofMinutes(2));
+    }
+}

@@ -1,0 +1,53 @@
+package io.pulse.ingest.source;
+
+import io.pulse.ingest.IngestSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * Checks, before the job is built, what change data capture needs from PostgreSQL, so a wrong
+ * server fails at once with the fix instead of deep inside Debezium after a restart loop.
+ */
+public final class PostgresPreflight {
+    private PostgresPreflight() {}
+
+    public static void check(IngestSettings s) {
+        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgresUser, s.postgresPassword)) {
+            String walLevel = single(db, "SHOW wal_level");
+            if (!"logical".equals(walLevel)) {
+                throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " has wal_level=" + walLevel
+                        + "; change data capture needs wal_level=logical. Fix: ALTER SYSTEM SET wal_level = logical;"
+                        + " then restart PostgreSQL (the local stack, ./pulse up, is already set up this way)");
+            }
+            String qualified = s.schema + "." + s.table;
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+                st.setString(1, s.schema);
+                st.setString(2, s.table);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("table " + qualified + " does not exist in " + s.jdbcUrl()
+                                + ": apply infra/ddl/postgres.sql (./pulse up does)");
+                    }
+                    if (!"f".equals(rs.getString(1))) {
+                        throw new IllegalStateException("table " + qualified + " must have REPLICA IDENTITY FULL so deletes carry"
+                                + " the whole row. Fix: ALTER TABLE " + qualified + " REPLICA IDENTITY FULL");
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " is not reachable as " + s.postgresUser
+                    + " (" + e.getMessage() + "): start the local stack with ./pulse up, or pass --postgres.host/--postgres.port", e);
+        }
+    }
+
+    static String single(Connection db, String sql) throws SQLException {
+        try (ResultSet rs = db.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
