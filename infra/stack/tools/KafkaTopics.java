@@ -10,7 +10,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 /**
  * Creates the topics of the local stack if they are missing, waiting for the broker until a
  * deadline. Run by stack.sh with the broker's own jars: {@code java -cp "lib/kafka/*" KafkaTopics.java
- * BOOTSTRAP TIMEOUT_S name:partitions ...}.
+ * BOOTSTRAP TIMEOUT_S name:partitions ...}, or {@code ... BOOTSTRAP TIMEOUT_S --delete name ...}.
  */
 public class KafkaTopics {
     public static void main(String[] args) throws Exception {
@@ -21,6 +21,10 @@ public class KafkaTopics {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
         try (Admin admin = Admin.create(props)) {
+            if (args.length > 2 && args[2].equals("--delete")) {
+                admin.deleteTopics(java.util.Arrays.asList(args).subList(3, args.length)).all().get();
+                return;
+            }
             Exception last = null;
             while (System.currentTimeMillis() < deadline) {
                 try {

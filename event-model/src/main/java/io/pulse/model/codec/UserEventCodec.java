@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pulse.model.avro.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -216,31 +215,38 @@ public final class UserEventCodec implements Serializable {
         return avro.encode(event);
     }
 
-    public byte[] encodeJson(UserEvent event) {
-        return toJsonLine(event).getBytes(StandardCharsets.UTF_8);
-    }
-
     /** One JSON object on one line, DESIGN.md field names, event_time as an ISO-8601 instant. */
-    public static String toJsonLine(UserEvent event) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("event_id", event.getEventId());
-        node.put("user_id", event.getUserId());
-        node.put("event_type", event.getEventType());
-        node.put("event_time", event.getEventTime().toString());
-        if (event.getDevice() != null) {
-            node.put("device", event.getDevice());
+    public byte[] encodeJson(UserEvent event) {
+        // Streaming generator, no tree: this runs once per generated event.
+        try (com.fasterxml.jackson.core.util.ByteArrayBuilder out = new com.fasterxml.jackson.core.util.ByteArrayBuilder(256);
+             com.fasterxml.jackson.core.JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("event_id", event.getEventId());
+            json.writeStringField("user_id", event.getUserId());
+            json.writeStringField("event_type", event.getEventType());
+            json.writeStringField("event_time", event.getEventTime().toString());
+            if (event.getDevice() != null) {
+                json.writeStringField("device", event.getDevice());
+            }
+            if (event.getPage() != null) {
+                json.writeStringField("page", event.getPage());
+            }
+            if (event.getContentId() != null) {
+                json.writeStringField("content_id", event.getContentId());
+            }
+            if (event.getMetadata() != null && !event.getMetadata().isEmpty()) {
+                json.writeObjectFieldStart("metadata");
+                for (Map.Entry<String, String> e : event.getMetadata().entrySet()) {
+                    json.writeStringField(e.getKey(), e.getValue());
+                }
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+            json.flush();
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot encode event " + event.getEventId() + " as JSON", e);
         }
-        if (event.getPage() != null) {
-            node.put("page", event.getPage());
-        }
-        if (event.getContentId() != null) {
-            node.put("content_id", event.getContentId());
-        }
-        if (event.getMetadata() != null && !event.getMetadata().isEmpty()) {
-            ObjectNode metadata = node.putObject("metadata");
-            event.getMetadata().forEach((k, v) -> metadata.put(k, v));
-        }
-        return node.toString();
     }
 
     // ------------------------------------------------------------------ helpers

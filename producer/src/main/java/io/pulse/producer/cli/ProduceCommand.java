@@ -65,11 +65,15 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--format", description = "Wire format: avro or json. Default: ${DEFAULT-VALUE}")
     String format = "avro";
 
-    @Option(names = "--seed", description = "Random seed. Default: ${DEFAULT-VALUE}")
-    long seed = 42;
+    @Option(names = "--seed", description = "Random seed; the same seed and options give the same events. Default: new each run (printed).")
+    long seed = System.currentTimeMillis();
 
     @Option(names = "--start-time", description = "Event time of the first event, ISO-8601 UTC. Default: now.")
     Instant startTime;
+
+    @Option(names = "--to-file", description = "Write the activity records as JSON lines to this file instead of Kafka "
+            + "(a file ./pulse replay can send later). Needs --format json.")
+    java.nio.file.Path toFile;
 
     @Option(names = "--activity", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Send activity events to Kafka (--no-activity: engagement only). Default: true")
@@ -140,9 +144,14 @@ final class ProduceCommand implements Callable<Integer> {
 
     private int produce(Instant start, long limit, long deadline) throws Exception {
         EngagementWriter writer = engagement ? EngagementWriter.open(jdbcUrl, dbUser, System.getenv("PULSE_POSTGRES_PASSWORD")) : null;
+        if (toFile != null) {
+            return writeFile(start, limit);
+        }
         ActivityPublisher publisher = activity ? ActivityPublisher.open(bootstrap, topic, null) : null;
         long[] kinds = new long[ActivityKind.values().length];
         long sent = 0;
+        long valueBytes = 0;
+        long began = System.nanoTime();
         Thread engagementThread = null;
         try (ProgressLine progress = new ProgressLine(System.err, () -> status(publisher, kinds))) {
             if (writer != null) {
@@ -159,6 +168,7 @@ final class ProduceCommand implements Callable<Integer> {
                     pacer.acquire();
                     GeneratedActivity record = generator.next();
                     publisher.send(record.key(), record.value());
+                    valueBytes += record.value().length;
                     kinds[record.kind().ordinal()]++;
                     sent++;
                     if (publisher.failed() > 0) {
@@ -181,8 +191,10 @@ final class ProduceCommand implements Callable<Integer> {
         }
         int exit = 0;
         if (publisher != null) {
-            System.out.printf("activity: %d sent (%d valid, %d late, %d malformed), %d acknowledged, %d failed%n",
-                    sent, kinds[0], kinds[1], kinds[2], publisher.acked(), publisher.failed());
+            double seconds = (System.nanoTime() - began) / 1e9;
+            System.out.printf("activity: %d sent (%d valid, %d late, %d malformed), %d acknowledged, %d failed, %d value bytes%n",
+                    sent, kinds[0], kinds[1], kinds[2], publisher.acked(), publisher.failed(), valueBytes);
+            System.out.printf("activity rate: %.1f s, %.0f events/s (seed %d)%n", seconds, sent / seconds, seed);
             if (publisher.failed() > 0) {
                 System.err.println("error: Kafka rejected records: " + publisher.firstError());
                 exit = 1;
@@ -197,6 +209,20 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         return exit;
+    }
+
+    private int writeFile(Instant start, long limit) throws java.io.IOException {
+        ActivityGenerator generator = new ActivityGenerator(new ActivityOptions(seed, users, start, lateShare, lateBy,
+                malformedShare, WireFormat.JSON));
+        long n = limit == Long.MAX_VALUE ? 10_000 : limit;
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(toFile), 1 << 16)) {
+            for (long i = 0; i < n && !stop.get(); i++) {
+                out.write(generator.next().value());
+                out.write('\n');
+            }
+        }
+        System.out.printf("activity: %d records written to %s (seed %d)%n", n, toFile, seed);
+        return 0;
     }
 
     private void runEngagement(EngagementWriter writer, Instant start, long limit, long deadline) {
@@ -250,6 +276,9 @@ final class ProduceCommand implements Callable<Integer> {
         }
         if (events != null && events < 0) {
             throw new ParameterException(spec.commandLine(), "--events must be >= 0");
+        }
+        if (toFile != null && (!format.equalsIgnoreCase("json") || engagement || !activity)) {
+            throw new ParameterException(spec.commandLine(), "--to-file writes activity only, as JSON lines: use it with --format json and without --engagement");
         }
         if (!activity && !engagement) {
             throw new ParameterException(spec.commandLine(), "--no-activity without --engagement produces nothing");

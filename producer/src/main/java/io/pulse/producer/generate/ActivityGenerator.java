@@ -25,6 +25,8 @@ import net.datafaker.Faker;
 public final class ActivityGenerator {
     private static final String[] DEVICES = {"iPhone", "Android", "Web", "iPad"};
     private static final int[] DEVICE_WEIGHTS = {35, 30, 30, 5};
+    private static final List<String> CLICK_TARGETS = List.of("buy", "nav", "banner", "card", "share");
+    private static final List<String> FORMS = List.of("newsletter", "review", "profile");
     private static final double MEAN_THINK_SECONDS = 15;
     private static final double MAX_THINK_SECONDS = 300;
     private static final double MEAN_SESSION_GAP_SECONDS = 12 * 60;
@@ -35,6 +37,9 @@ public final class ActivityGenerator {
     private final UserEventCodec codec = new UserEventCodec();
     private final MalformedRecords malformed;
     private final List<String> pages;
+    // Vocabulary drawn from datafaker once: per-event faker calls cost more than everything else.
+    private final List<String> products;
+    private final List<String> prices;
     private final PriorityQueue<UserState> queue;
 
     public ActivityGenerator(ActivityOptions options) {
@@ -43,6 +48,12 @@ public final class ActivityGenerator {
         this.faker = new Faker(Locale.ENGLISH, random);
         this.malformed = new MalformedRecords(random);
         this.pages = pagePool(24);
+        this.products = new ArrayList<>();
+        this.prices = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            products.add(faker.commerce().productName());
+            prices.add(faker.commerce().price());
+        }
         this.queue = new PriorityQueue<>(Math.max(1, options.users()),
                 (a, b) -> a.nextTime != b.nextTime ? Long.compare(a.nextTime, b.nextTime) : Integer.compare(a.index, b.index));
         long startMillis = options.start().toEpochMilli();
@@ -105,18 +116,18 @@ public final class ActivityGenerator {
                 String contentId = page.startsWith("/watch/") ? page.substring("/watch/".length()) : null;
                 plan.add(new Step("page_view", page, contentId, Map.of()));
             } else if (r < 0.75) {
-                plan.add(new Step("click", page, null, Map.of("element", faker.options().option("buy", "nav", "banner", "card", "share"))));
+                plan.add(new Step("click", page, null, Map.of("element", pick(CLICK_TARGETS))));
             } else if (r < 0.9) {
-                plan.add(new Step("search", "/search", null, Map.of("query", faker.commerce().productName())));
+                plan.add(new Step("search", "/search", null, Map.of("query", pick(products))));
             } else {
-                plan.add(new Step("form_submit", page, null, Map.of("form", faker.options().option("newsletter", "review", "profile"))));
+                plan.add(new Step("form_submit", page, null, Map.of("form", pick(FORMS))));
             }
         }
         if (random.nextDouble() < 0.35) {
-            String product = faker.commerce().productName();
-            plan.add(new Step("add_to_cart", "/cart", null, Map.of("product", product)));
+            int product = random.nextInt(products.size());
+            plan.add(new Step("add_to_cart", "/cart", null, Map.of("product", products.get(product))));
             if (random.nextDouble() < 0.5) {
-                plan.add(new Step("purchase", "/checkout", null, Map.of("product", product, "amount", faker.commerce().price())));
+                plan.add(new Step("purchase", "/checkout", null, Map.of("product", products.get(product), "amount", prices.get(product))));
             }
         }
         if (random.nextDouble() < 0.85) {
@@ -146,6 +157,10 @@ public final class ActivityGenerator {
 
     private static String slug(String text) {
         return text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    }
+
+    private String pick(List<String> values) {
+        return values.get(random.nextInt(values.size()));
     }
 
     private String weighted(String[] values, int[] weights) {
