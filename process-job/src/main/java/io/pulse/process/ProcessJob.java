@@ -1,0 +1,43 @@
+package io.pulse.process;
+
+import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.sink.DiagnosticsKafkaSinks;
+import io.pulse.process.sink.PostgresUpsertSinks;
+import io.pulse.process.source.ActivityKafkaSource;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** The process job: user_activity from Kafka through windows and sessions to PostgreSQL and Kafka. */
+public final class ProcessJob {
+    private ProcessJob() {}
+
+    public static void main(String[] args) throws Exception {
+        ProcessSettings settings = ProcessSettings.load(args);
+        System.out.println("pulse process-job settings:\n" + settings);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, settings);
+        pipeline(settings).build(env);
+        env.execute("pulse-process");
+    }
+
+    public static ProcessPipeline pipeline(ProcessSettings s) {
+        PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgresUser, s.postgresPassword,
+                s.jdbcBatchSize, s.jdbcBatchInterval);
+        DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafkaBootstrap, s.transactionalIdPrefix);
+        ProcessPipeline.Outputs outputs = new ProcessPipeline.Outputs(postgres.sessionKpis(), postgres.pageViewCounts(),
+                postgres.activeUsers(), postgres.userSessions(), postgres.aggregatedCounts(),
+                diagnostics.lateEvents(s.lateTopic), diagnostics.deadLetters(s.deadLetterTopic));
+        return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId), outputs, s.pipeline);
+    }
+
+    public static void configure(StreamExecutionEnvironment env, ProcessSettings s) {
+        env.enableCheckpointing(s.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        Configuration conf = new Configuration();
+        conf.setString("state.backend.type", s.stateBackend);
+        conf.setString("state.backend.incremental", "true");
+        conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        conf.setString("execution.checkpointing.min-pause", "1s");
+        env.configure(conf);
+    }
+}

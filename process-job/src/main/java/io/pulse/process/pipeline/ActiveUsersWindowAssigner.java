@@ -1,0 +1,66 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * First half of active_users: puts each activity into every sliding window (epoch-aligned,
+ * half-open) that contains it and is still open. Flink's own sliding windows would count an event
+ * in its open windows and drop it from the closed ones without a trace; here an event that misses
+ * any of its windows also goes to the late output, once.
+ */
+public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, ActiveUsersWindowAssigner.Assignment> {
+    public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.ACTIVE_USERS, Activity.TYPE);
+
+    /** One user seen in one window. */
+    public static class Assignment {
+        public long windowStart;
+        public String userId;
+
+        public static final TypeInformation<Assignment> TYPE = Types.POJO(Assignment.class,
+                Map.of("windowStart", Types.LONG, "userId", Types.STRING));
+
+        public Assignment() {}
+
+        public Assignment(long windowStart, String userId) {
+            this.windowStart = windowStart;
+            this.userId = userId;
+        }
+    }
+
+    private final long size;
+    private final long slide;
+    private final long allowedLateness;
+
+    public ActiveUsersWindowAssigner(Duration size, Duration slide, Duration allowedLateness) {
+        if (size.toMillis() % slide.toMillis() != 0) {
+            throw new IllegalArgumentException("window size " + size + " must be a multiple of the slide " + slide);
+        }
+        this.size = size.toMillis();
+        this.slide = slide.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
+    }
+
+    @Override
+    public void processElement(Activity activity, Context ctx, Collector<Assignment> out) {
+        long watermark = ctx.timerService().currentWatermark();
+        long t = activity.eventTime;
+        boolean missedOne = false;
+        for (long start = t - Math.floorMod(t, slide); start > t - size; start -= slide) {
+            if (start + size - 1 + allowedLateness <= watermark) {
+                missedOne = true;
+            } else {
+                out.collect(new Assignment(start, activity.userId));
+            }
+        }
+        if (missedOne) {
+            ctx.output(LATE, activity);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.ActiveUsers;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Second half of active_users, keyed by window start: the exact set of users of one window, and
+ * the row when the watermark passes its end. With allowed lateness, later users update the row
+ * until the window is cleaned up.
+ */
+public final class DistinctUserCounter extends KeyedProcessFunction<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> {
+    private final long size;
+    private final long allowedLateness;
+    private transient MapState<String, Boolean> users;
+    private transient ValueState<Long> count;
+
+    public DistinctUserCounter(java.time.Duration size, java.time.Duration allowedLateness) {
+        this.size = size.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        users = getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING, Types.BOOLEAN));
+        count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
+    }
+
+    @Override
+    public void processElement(ActiveUsersWindowAssigner.Assignment a, Context ctx, Collector<ActiveUsers> out) throws Exception {
+        if (users.contains(a.userId)) {
+            return;
+        }
+        users.put(a.userId, Boolean.TRUE);
+        long n = count.value() == null ? 1 : count.value() + 1;
+        count.update(n);
+        long lastMillis = a.windowStart + size - 1;
+        if (ctx.timerService().currentWatermark() >= lastMillis) {
+            // Fired already; a user allowed in late updates the row.
+            out.collect(new ActiveUsers(a.windowStart, a.windowStart + size, n));
+        } else {
+            ctx.timerService().registerEventTimeTimer(lastMillis);
+        }
+        if (allowedLateness > 0) {
+            ctx.timerService().registerEventTimeTimer(lastMillis + allowedLateness);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ActiveUsers> out) throws Exception {
+        long start = ctx.getCurrentKey();
+        long lastMillis = start + size - 1;
+        if (timestamp == lastMillis && count.value() != null) {
+            out.collect(new ActiveUsers(start, start + size, count.value()));
+        }
+        if (timestamp == lastMillis + allowedLateness) {
+            users.clear();
+            count.clear();
+        }
+    }
+}

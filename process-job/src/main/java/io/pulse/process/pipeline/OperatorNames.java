@@ -1,0 +1,12 @@
+package io.pulse.process.pipeline;
+
+/** Names of the window operators: the uid of each, and the "operator" of its late_events records. */
+public final class OperatorNames {
+    public static final String SESSION_KPIS = "session_kpis";
+    public static final String PAGE_VIEW_COUNTS = "page_view_counts";
+    public static final String ACTIVE_USERS = "active_users";
+    public static final String USER_SESSIONS = "user_sessions";
+    public static final String AGGREGATED_COUNTS = "aggregated_counts";
+
+    private OperatorNames() {}
+}

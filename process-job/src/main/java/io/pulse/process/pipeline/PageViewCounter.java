@@ -1,0 +1,16 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.PageViewCount;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.util.Collector;
+
+/** page_view_counts rows from the per-page, per-window counts of {@link EventCounter}. */
+public final class PageViewCounter extends ProcessWindowFunction<Long, PageViewCount, String, TimeWindow> {
+    public static final String PAGE_VIEW = "page_view";
+
+    @Override
+    public void process(String page, Context ctx, Iterable<Long> counts, Collector<PageViewCount> out) {
+        out.collect(new PageViewCount(ctx.window().getStart(), page, ctx.window().getEnd(), counts.iterator().next()));
+    }
+}

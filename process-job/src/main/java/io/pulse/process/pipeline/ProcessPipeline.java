@@ -1,0 +1,145 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.ActiveUsers;
+import io.pulse.process.model.DecodedRecord;
+import io.pulse.process.model.LateActivity;
+import io.pulse.process.model.PageViewCount;
+import io.pulse.process.model.SessionCount;
+import io.pulse.process.model.SessionKpi;
+import io.pulse.process.model.UserSession;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The analytical dataflow of the process job (DESIGN.md "Time" and "Outputs"): decode and route
+ * bad records, event time with bounded out-of-orderness and idleness, the five windowed outputs,
+ * and every late record to one late output. Sources and sinks are arguments, so the same pipeline
+ * runs against Kafka/PostgreSQL and against test inputs.
+ */
+public final class ProcessPipeline {
+    public static final Duration KPI_WINDOW = Duration.ofMinutes(5);
+    public static final Duration PAGE_VIEW_WINDOW = Duration.ofMinutes(1);
+    public static final Duration ACTIVE_USERS_SIZE = Duration.ofMinutes(5);
+    public static final Duration ACTIVE_USERS_SLIDE = Duration.ofMinutes(1);
+
+    /** Time settings of the pipeline. */
+    public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration sessionGap,
+                          Duration userSessionTimeout) {
+        public static Options defaults() {
+            return new Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(5),
+                    Duration.ofMinutes(15));
+        }
+    }
+
+    /** Where each output goes. */
+    public record Outputs(Sink<SessionKpi> sessionKpis, Sink<PageViewCount> pageViewCounts, Sink<ActiveUsers> activeUsers,
+                          Sink<UserSession> userSessions, Sink<SessionCount> aggregatedCounts,
+                          Sink<LateActivity> lateEvents, Sink<DecodedRecord> deadLetters) {}
+
+    private final Source<DecodedRecord, ?, ?> activitySource;
+    private final Outputs outputs;
+    private final Options options;
+
+    public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, Outputs outputs, Options options) {
+        this.activitySource = activitySource;
+        this.outputs = outputs;
+        this.options = options;
+    }
+
+    public static WatermarkStrategy<DecodedRecord> watermarks(Options options) {
+        return WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(options.outOfOrderness())
+                // Rejected records carry no time: they neither advance nor hold back the watermark.
+                .withTimestampAssigner((record, kafkaTime) -> record.isValid() ? record.activity.eventTime : Long.MIN_VALUE)
+                .withIdleness(options.idleness());
+    }
+
+    /** Builds the dataflow; returns the stream of valid activities for further outputs (issue 5's raw sinks). */
+    public DataStream<Activity> build(StreamExecutionEnvironment env) {
+        SingleOutputStreamOperator<Activity> activities = env
+                .fromSource(activitySource, watermarks(options), "kafka user_activity").uid("activity-source")
+                .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
+        activities.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
+                .map(new OutputCounter<>("dead_letter"), DecodedRecord.TYPE).uid("count-dead-letter")
+                .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
+
+        Duration lateness = options.allowedLateness();
+
+        OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
+        SingleOutputStreamOperator<SessionKpi> kpis = activities
+                .keyBy(SessionKpiAggregator::key, Types.STRING)
+                .window(TumblingEventTimeWindows.of(KPI_WINDOW))
+                .allowedLateness(lateness)
+                .sideOutputLateData(kpiLate)
+                .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow())
+                .uid(OperatorNames.SESSION_KPIS).name(OperatorNames.SESSION_KPIS);
+        sink(kpis, OperatorNames.SESSION_KPIS, outputs.sessionKpis());
+
+        OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
+        SingleOutputStreamOperator<PageViewCount> pageViews = activities
+                .filter(a -> PageViewCounter.PAGE_VIEW.equals(a.eventType) && a.page != null).uid("page-views-only")
+                .keyBy(a -> a.page, Types.STRING)
+                .window(TumblingEventTimeWindows.of(PAGE_VIEW_WINDOW))
+                .allowedLateness(lateness)
+                .sideOutputLateData(pageLate)
+                .aggregate(new EventCounter(), new PageViewCounter())
+                .uid(OperatorNames.PAGE_VIEW_COUNTS).name(OperatorNames.PAGE_VIEW_COUNTS);
+        sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
+
+        SingleOutputStreamOperator<ActiveUsersWindowAssigner.Assignment> assigned = activities
+                .process(new ActiveUsersWindowAssigner(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness),
+                        ActiveUsersWindowAssigner.Assignment.TYPE)
+                .uid("active-users-windows").name("active_users windows");
+        SingleOutputStreamOperator<ActiveUsers> activeUsers = assigned
+                .keyBy(a -> a.windowStart, Types.LONG)
+                .process(new DistinctUserCounter(ACTIVE_USERS_SIZE, lateness))
+                .uid(OperatorNames.ACTIVE_USERS).name(OperatorNames.ACTIVE_USERS);
+        sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
+
+        SingleOutputStreamOperator<UserSession> sessions = activities
+                .keyBy(a -> a.userId, Types.STRING)
+                .process(new UserSessionizer(options.userSessionTimeout()))
+                .uid(OperatorNames.USER_SESSIONS).name(OperatorNames.USER_SESSIONS);
+        sink(sessions, OperatorNames.USER_SESSIONS, outputs.userSessions());
+
+        OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
+        SingleOutputStreamOperator<SessionCount> counts = activities
+                .keyBy(a -> a.userId, Types.STRING)
+                .window(EventTimeSessionWindows.withGap(options.sessionGap()))
+                .allowedLateness(lateness)
+                .sideOutputLateData(countLate)
+                .aggregate(new EventCounter(), new SessionWindowCounter())
+                .uid(OperatorNames.AGGREGATED_COUNTS).name(OperatorNames.AGGREGATED_COUNTS);
+        sink(counts, OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
+
+        DataStream<LateActivity> late = tagged(kpis.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
+                .union(tagged(pageViews.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
+                        tagged(assigned.getSideOutput(ActiveUsersWindowAssigner.LATE), OperatorNames.ACTIVE_USERS),
+                        tagged(sessions.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
+                        tagged(counts.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
+        late.sinkTo(outputs.lateEvents()).uid("late-events-sink").name("kafka late_events");
+        return activities;
+    }
+
+    private static OutputTag<Activity> lateTag(String operator) {
+        return new OutputTag<>("late-" + operator, Activity.TYPE);
+    }
+
+    private static DataStream<LateActivity> tagged(DataStream<Activity> late, String operator) {
+        return late.process(new LateEventTagger(operator), LateActivity.TYPE).uid("late-" + operator).name("late " + operator);
+    }
+
+    private static <T> void sink(SingleOutputStreamOperator<T> rows, String output, Sink<T> sink) {
+        rows.map(new OutputCounter<T>(output), rows.getType()).uid("count-" + output).name("count " + output)
+                .sinkTo(sink).uid(output + "-sink").name("postgres " + output);
+    }
+}

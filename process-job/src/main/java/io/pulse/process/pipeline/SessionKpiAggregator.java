@@ -1,0 +1,86 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.SessionKpi;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.util.Collector;
+
+/**
+ * Seed-000 session KPIs of one (user, device) in one tumbling window, kept incrementally:
+ * first/last event time, login and purchase flags, number of actions.
+ */
+public final class SessionKpiAggregator implements AggregateFunction<Activity, SessionKpiAggregator.Acc, SessionKpiAggregator.Acc> {
+    private static final DateTimeFormatter SESSION_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+
+    /** The running KPIs. */
+    public static class Acc {
+        public String userId;
+        public String device;
+        public long first = Long.MAX_VALUE;
+        public long last = Long.MIN_VALUE;
+        public boolean login;
+        public boolean purchase;
+        public long count;
+    }
+
+    /** Key of the window: user and device. */
+    public static String key(Activity a) {
+        return a.userId + '\u0000' + a.deviceOrUnknown();
+    }
+
+    @Override
+    public Acc createAccumulator() {
+        return new Acc();
+    }
+
+    @Override
+    public Acc add(Activity a, Acc acc) {
+        acc.userId = a.userId;
+        acc.device = a.deviceOrUnknown();
+        acc.first = Math.min(acc.first, a.eventTime);
+        acc.last = Math.max(acc.last, a.eventTime);
+        acc.login |= "login".equals(a.eventType);
+        acc.purchase |= "purchase".equals(a.eventType);
+        acc.count++;
+        return acc;
+    }
+
+    @Override
+    public Acc getResult(Acc acc) {
+        return acc;
+    }
+
+    @Override
+    public Acc merge(Acc a, Acc b) {
+        Acc m = new Acc();
+        m.userId = a.userId != null ? a.userId : b.userId;
+        m.device = a.device != null ? a.device : b.device;
+        m.first = Math.min(a.first, b.first);
+        m.last = Math.max(a.last, b.last);
+        m.login = a.login || b.login;
+        m.purchase = a.purchase || b.purchase;
+        m.count = a.count + b.count;
+        return m;
+    }
+
+    /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
+    public static String sessionId(String userId, long windowStart) {
+        return userId + "_" + SESSION_ID_TIME.format(Instant.ofEpochMilli(windowStart));
+    }
+
+    /** Adds the window bounds and turns the KPIs into a row. */
+    public static final class ToRow extends ProcessWindowFunction<Acc, SessionKpi, String, TimeWindow> {
+        @Override
+        public void process(String key, Context ctx, Iterable<Acc> results, Collector<SessionKpi> out) {
+            Acc acc = results.iterator().next();
+            TimeWindow w = ctx.window();
+            out.collect(new SessionKpi(sessionId(acc.userId, w.getStart()), acc.device, acc.userId, w.getStart(), w.getEnd(),
+                    acc.first, acc.last, (acc.last - acc.first) / 1000, acc.login, acc.purchase, acc.count));
+        }
+    }
+}
