@@ -75,24 +75,13 @@ public final class ProcessPipeline {
         Duration lateness = options.allowedLateness();
 
         OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
-        SingleOutputStreamOperator<SessionKpi> kpis = activities
-                .keyBy(SessionKpiAggregator::key, Types.STRING)
-                .window(TumblingEventTimeWindows.of(KPI_WINDOW))
-                .allowedLateness(lateness)
-                .sideOutputLateData(kpiLate)
-                .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow())
-                .uid(OperatorNames.SESSION_KPIS).name(OperatorNames.SESSION_KPIS);
+        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(activities, lateness, kpiLate);
         sink(kpis, OperatorNames.SESSION_KPIS, outputs.sessionKpis());
 
         OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        SingleOutputStreamOperator<PageViewCount> pageViews = activities
-                .filter(a -> PageViewCounter.PAGE_VIEW.equals(a.eventType) && a.page != null).uid("page-views-only")
-                .keyBy(a -> a.page, Types.STRING)
-                .window(TumblingEventTimeWindows.of(PAGE_VIEW_WINDOW))
-                .allowedLateness(lateness)
-                .sideOutputLateData(pageLate)
-                .aggregate(new EventCounter(), new PageViewCounter())
-                .uid(OperatorNames.PAGE_VIEW_COUNTS).name(OperatorNames.PAGE_VIEW_COUNTS);
+        SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(
+                activities.filter(a -> PageViewCounter.PAGE_VIEW.equals(a.eventType) && a.page != null).uid("page-views-only"),
+                lateness, pageLate);
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
         SingleOutputStreamOperator<ActiveUsersWindowAssigner.Assignment> assigned = activities
@@ -112,13 +101,7 @@ public final class ProcessPipeline {
         sink(sessions, OperatorNames.USER_SESSIONS, outputs.userSessions());
 
         OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        SingleOutputStreamOperator<SessionCount> counts = activities
-                .keyBy(a -> a.userId, Types.STRING)
-                .window(EventTimeSessionWindows.withGap(options.sessionGap()))
-                .allowedLateness(lateness)
-                .sideOutputLateData(countLate)
-                .aggregate(new EventCounter(), new SessionWindowCounter())
-                .uid(OperatorNames.AGGREGATED_COUNTS).name(OperatorNames.AGGREGATED_COUNTS);
+        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(activities, options.sessionGap(), lateness, countLate);
         sink(counts, OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
 
         DataStream<LateActivity> late = tagged(kpis.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
@@ -130,7 +113,43 @@ public final class ProcessPipeline {
         return activities;
     }
 
-    private static OutputTag<Activity> lateTag(String operator) {
+    /** session_kpis: 5-minute tumbling windows per (user, device). */
+    public static SingleOutputStreamOperator<SessionKpi> sessionKpis(DataStream<Activity> activities, Duration lateness,
+                                                                    OutputTag<Activity> late) {
+        return activities
+                .keyBy(SessionKpiAggregator::key, Types.STRING)
+                .window(TumblingEventTimeWindows.of(KPI_WINDOW))
+                .allowedLateness(lateness)
+                .sideOutputLateData(late)
+                .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow())
+                .uid(OperatorNames.SESSION_KPIS).name(OperatorNames.SESSION_KPIS);
+    }
+
+    /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */
+    public static SingleOutputStreamOperator<PageViewCount> pageViewCounts(DataStream<Activity> pageViews, Duration lateness,
+                                                                          OutputTag<Activity> late) {
+        return pageViews
+                .keyBy(a -> a.page, Types.STRING)
+                .window(TumblingEventTimeWindows.of(PAGE_VIEW_WINDOW))
+                .allowedLateness(lateness)
+                .sideOutputLateData(late)
+                .aggregate(new EventCounter(), new PageViewCounter())
+                .uid(OperatorNames.PAGE_VIEW_COUNTS).name(OperatorNames.PAGE_VIEW_COUNTS);
+    }
+
+    /** aggregated_counts: session windows per user with the given gap. */
+    public static SingleOutputStreamOperator<SessionCount> aggregatedCounts(DataStream<Activity> activities, Duration gap,
+                                                                           Duration lateness, OutputTag<Activity> late) {
+        return activities
+                .keyBy(a -> a.userId, Types.STRING)
+                .window(EventTimeSessionWindows.withGap(gap))
+                .allowedLateness(lateness)
+                .sideOutputLateData(late)
+                .aggregate(new EventCounter(), new SessionWindowCounter())
+                .uid(OperatorNames.AGGREGATED_COUNTS).name(OperatorNames.AGGREGATED_COUNTS);
+    }
+
+    public static OutputTag<Activity> lateTag(String operator) {
         return new OutputTag<>("late-" + operator, Activity.TYPE);
     }
 

@@ -1,0 +1,68 @@
+package io.pulse.process.pipeline;
+
+import static io.pulse.process.pipeline.Fixtures.at;
+import static io.pulse.process.pipeline.Fixtures.atSeconds;
+import static io.pulse.process.pipeline.Fixtures.event;
+import static io.pulse.process.pipeline.Fixtures.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.ActiveUsers;
+import java.time.Duration;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class ActiveUsersHarnessTest {
+    private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
+    private static final Duration ONE_MINUTE = Duration.ofMinutes(1);
+
+    @Test
+    void anEventBelongsToFiveSlidingWindows() throws Exception {
+        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
+                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
+        harness.open();
+        harness.processElement(record(event("A", "click", atSeconds(7 * 60 + 30))));
+        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart)
+                .containsExactly(at(7), at(6), at(5), at(4), at(3));
+        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).isNull();
+        harness.close();
+    }
+
+    @Test
+    void anEventThatMissesAClosedWindowIsRoutedOnceAndCountedInTheOpenOnes() throws Exception {
+        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
+                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
+        harness.open();
+        harness.processWatermark(at(9) - 1); // windows ending at 8 and 9 minutes have closed
+        Activity partlyLate = event("A", "click", atSeconds(7 * 60 + 30));
+        harness.processElement(record(partlyLate));
+        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart).containsExactly(at(7), at(6), at(5));
+        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).extracting(StreamRecord::getValue)
+                .containsExactly(partlyLate);
+        harness.close();
+    }
+
+    @Test
+    void distinctUsersPerWindowAndNoStateLeft() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                        new DistinctUserCounter(FIVE_MINUTES, Duration.ZERO)), a -> a.windowStart, Types.LONG);
+        harness.open();
+        for (String user : new String[] {"A", "B", "A", "C", "A"}) {
+            harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(at(0), user), at(1)));
+        }
+        harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(at(1), "A"), at(2)));
+        harness.processWatermark(at(5) - 1);
+        assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3));
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3), new ActiveUsers(at(1), at(6), 1));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        harness.close();
+    }
+}

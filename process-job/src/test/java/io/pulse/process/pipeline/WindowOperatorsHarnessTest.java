@@ -1,0 +1,146 @@
+package io.pulse.process.pipeline;
+
+import static io.pulse.process.pipeline.Fixtures.ONE_SECOND;
+import static io.pulse.process.pipeline.Fixtures.at;
+import static io.pulse.process.pipeline.Fixtures.atSeconds;
+import static io.pulse.process.pipeline.Fixtures.event;
+import static io.pulse.process.pipeline.Fixtures.harnessOf;
+import static io.pulse.process.pipeline.Fixtures.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.PageViewCount;
+import io.pulse.process.model.SessionCount;
+import io.pulse.process.model.SessionKpi;
+import java.time.Duration;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
+import org.junit.jupiter.api.Test;
+
+/** The three outputs built on Flink windows, as ProcessPipeline wires them. */
+class WindowOperatorsHarnessTest {
+    private static final Duration NO_LATENESS = Duration.ZERO;
+
+    private static <R> void assertNoStateLeft(KeyedOneInputStreamOperatorTestHarness<String, Activity, R> harness) throws Exception {
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        harness.close();
+    }
+
+    private static Activity pageView(String page, long time) {
+        return event("A", "page_view", time).withPage(page);
+    }
+
+    // ------------------------------------------------------------------ session_kpis
+
+    @Test
+    void sessionKpisOfOneUserAndDeviceInAFiveMinuteWindow() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(event("123", "page_view", atSeconds(70))));
+        harness.processElement(record(event("123", "login", atSeconds(60)))); // out of order, inside the bound
+        harness.processElement(record(event("123", "click", atSeconds(250))));
+        harness.processElement(record(event("123", "login", at(5)))); // next window
+        harness.processWatermark(at(5) - 1);
+        assertThat(harness.extractOutputValues()).containsExactly(new SessionKpi("123_20250724120000", "iPhone", "123",
+                at(0), at(5), atSeconds(60), atSeconds(250), 190, true, false, 3));
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void sessionKpisSeparateDevicesAndCountPurchases() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(event("123", "purchase", at(1))));
+        harness.processElement(record(event("123", "click", at(2)).withDevice("Web")));
+        harness.processElement(record(event("123", "click", at(3)).withDevice(null)));
+        harness.processWatermark(at(10));
+        assertThat(harness.extractOutputValues()).extracting(SessionKpi::device, SessionKpi::didPurchase, SessionKpi::totalActions)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("iPhone", true, 1L),
+                        org.assertj.core.groups.Tuple.tuple("Web", false, 1L),
+                        org.assertj.core.groups.Tuple.tuple("unknown", false, 1L));
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void lateEventForSessionKpisIsRoutedAndNotCounted() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(event("123", "login", at(1))));
+        harness.processWatermark(at(5) - 1); // window [0, 5) fires
+        Activity tooLate = event("123", "purchase", at(4));
+        harness.processElement(record(tooLate));
+        harness.processWatermark(at(20));
+        assertThat(harness.extractOutputValues()).extracting(SessionKpi::totalActions, SessionKpi::didPurchase)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, false));
+        assertThat(harness.getSideOutput(late)).extracting(StreamRecord::getValue).containsExactly(tooLate);
+        assertNoStateLeft(harness);
+    }
+
+    // ------------------------------------------------------------------ page_view_counts
+
+    @Test
+    void pageViewsPerPageAndMinute() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
+        var harness = harnessOf(s -> ProcessPipeline.pageViewCounts(s, NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(pageView("/a", atSeconds(30))));
+        harness.processElement(record(pageView("/a", atSeconds(0))));
+        harness.processElement(record(pageView("/b", atSeconds(59))));
+        harness.processElement(record(pageView("/a", atSeconds(60))));
+        harness.processWatermark(at(1) - 1);
+        assertThat(harness.extractOutputValues()).containsExactlyInAnyOrder(
+                new PageViewCount(at(0), "/a", at(1), 2), new PageViewCount(at(0), "/b", at(1), 1));
+        Activity tooLate = pageView("/a", atSeconds(45));
+        harness.processElement(record(tooLate));
+        assertThat(harness.getSideOutput(late)).extracting(StreamRecord::getValue).containsExactly(tooLate);
+        harness.processWatermark(at(2));
+        assertThat(harness.extractOutputValues()).contains(new PageViewCount(at(1), "/a", at(2), 1));
+        assertNoStateLeft(harness);
+    }
+
+    // ------------------------------------------------------------------ aggregated_counts (seed 004)
+
+    @Test
+    void seed004LabGivesTwoSessionsForUserA() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
+        harness.processElement(record(Activity.of("2", "user_A", "activity", 2000)));
+        harness.processElement(record(Activity.of("3", "user_A", "activity", 8000))); // 6 s later
+        harness.processWatermark(6999);
+        assertThat(harness.extractOutputValues()).containsExactly(new SessionCount("user_A:1000", 2, 7000));
+        harness.processWatermark(13_000);
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new SessionCount("user_A:1000", 2, 7000), new SessionCount("user_A:8000", 1, 13_000));
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void anEventBetweenTwoSessionsMergesThem() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
+        harness.processElement(record(Activity.of("2", "user_A", "activity", 9000)));
+        harness.processElement(record(Activity.of("3", "user_A", "activity", 5000))); // bridges both gaps
+        harness.processWatermark(20_000);
+        assertThat(harness.extractOutputValues()).containsExactly(new SessionCount("user_A:1000", 3, 9000 + 5 * ONE_SECOND));
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void lateEventForASessionWindowIsRouted() throws Exception {
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
+        harness.processWatermark(10_000);
+        Activity tooLate = Activity.of("2", "user_A", "activity", 2000);
+        harness.processElement(record(tooLate));
+        assertThat(harness.extractOutputValues()).containsExactly(new SessionCount("user_A:1000", 1, 6000));
+        assertThat(harness.getSideOutput(late)).extracting(StreamRecord::getValue).containsExactly(tooLate);
+        assertNoStateLeft(harness);
+    }
+}
