@@ -57,7 +57,8 @@ public final class ProcessPipeline {
     }
 
     public static WatermarkStrategy<DecodedRecord> watermarks(Options options) {
-        return WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(options.outOfOrderness())
+        Duration bound = options.outOfOrderness(); // the lambda is serialized: capture the Duration only
+        return WatermarkStrategy.<DecodedRecord>forGenerator(context -> new PromptWatermarks<>(bound))
                 // Rejected records carry no time: they neither advance nor hold back the watermark.
                 .withTimestampAssigner((record, kafkaTime) -> record.isValid() ? record.activity.eventTime : Long.MIN_VALUE)
                 .withIdleness(options.idleness());
@@ -67,6 +68,7 @@ public final class ProcessPipeline {
     public DataStream<Activity> build(StreamExecutionEnvironment env) {
         SingleOutputStreamOperator<Activity> activities = env
                 .fromSource(activitySource, watermarks(options), "kafka user_activity").uid("activity-source")
+                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>()).uid("watermark-keeper")
                 .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
         activities.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
                 .map(new OutputCounter<>("dead_letter"), DecodedRecord.TYPE).uid("count-dead-letter")

@@ -1,0 +1,295 @@
+package io.pulse.process;
+
+import static io.pulse.process.ReferenceModel.MINUTE;
+import static io.pulse.process.ReferenceModel.str;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pulse.infra.LocalStack;
+import io.pulse.infra.StackEndpoints;
+import io.pulse.infra.testing.ScratchDatabase;
+import io.pulse.infra.testing.ScratchTopic;
+import io.pulse.model.avro.UserEvent;
+import io.pulse.model.codec.RejectReason;
+import io.pulse.model.codec.UserEventCodec;
+import io.pulse.model.codec.WireFormat;
+import io.pulse.model.diagnostics.DeadLetter;
+import io.pulse.model.diagnostics.LateEvent;
+import io.pulse.process.ReferenceModel.Event;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole process job on a MiniCluster against the real Kafka and PostgreSQL of the test stack:
+ * a fixed, locally shuffled data set with malformed records, a stop with savepoint and a resume in
+ * the middle, late records sent once the watermark has passed them, and every row of the five
+ * tables, late_events and dead_letter compared with {@link ReferenceModel}.
+ */
+class ProcessJobITCase {
+    private static final long T0 = Instant.parse("2025-07-24T12:00:00Z").toEpochMilli();
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final String[] TYPES = {"page_view", "page_view", "page_view", "click", "click", "search", "form_submit",
+            "add_to_cart", "purchase", "login", "logout", "session_start", "session_end"};
+    private static final String[] PAGES = {"/", "/home", "/products/42", "/cart"};
+    private static final String[] DEVICES = {"iPhone", "Android", "Web", null};
+    private static StackEndpoints stack;
+
+    @TempDir Path savepoints;
+
+    @BeforeAll
+    static void endpoints() {
+        stack = LocalStack.sharedEndpoints();
+    }
+
+    /** On-time events of 8 users over 40 minutes, with pauses past the 15-minute session timeout. */
+    static List<Event> onTimeEvents() {
+        Random random = new Random(7);
+        List<Event> events = new ArrayList<>();
+        int id = 0;
+        for (int u = 1; u <= 8; u++) {
+            String user = "u" + u;
+            String device = DEVICES[u % DEVICES.length];
+            long t = T0 + random.nextInt(60_000);
+            while (t < T0 + 40 * MINUTE) {
+                String type = TYPES[random.nextInt(TYPES.length)];
+                String page = type.equals("page_view") || type.equals("click") ? PAGES[random.nextInt(PAGES.length)] : null;
+                events.add(new Event("ev-" + (++id), user, type, t, device, page));
+                t += random.nextInt(10) == 0 ? (16 + random.nextInt(5)) * MINUTE : 5_000 + random.nextInt(4 * 60_000);
+            }
+        }
+        return events;
+    }
+
+    /** Events far behind the watermark by the time they are sent (phase 2). */
+    static List<Event> lateEvents() {
+        return List.of(
+                new Event("late-1", "u1", "page_view", T0 + 2 * MINUTE + 1, "iPhone", "/home"),
+                new Event("late-2", "u2", "click", T0 + 3 * MINUTE + 7, "Web", "/cart"),
+                new Event("late-3", "u3", "purchase", T0 + 6 * MINUTE + 11, null, null),
+                new Event("late-4", "u9", "login", T0 + 9 * MINUTE + 13, "Android", null));
+    }
+
+    static Map<byte[], RejectReason> malformed() {
+        Map<byte[], RejectReason> bad = new java.util.LinkedHashMap<>();
+        bad.put("garbage".getBytes(StandardCharsets.UTF_8), RejectReason.UNRECOGNISED_FORMAT);
+        bad.put("{\"user_id\":\"u1\",\"event_time\":".getBytes(StandardCharsets.UTF_8), RejectReason.JSON_MALFORMED);
+        bad.put("{\"event_type\":\"click\",\"event_time\":0}".getBytes(StandardCharsets.UTF_8), RejectReason.MISSING_USER_ID);
+        bad.put(new byte[] {(byte) 0xFF, (byte) 0xFE, 0x41}, RejectReason.NOT_UTF8);
+        bad.put(new byte[] {(byte) 0xC3, 0x01, 0x00}, RejectReason.AVRO_TRUNCATED);
+        return bad;
+    }
+
+    @Test
+    void everyRowOfEveryOutputMatchesTheReferenceAcrossAStopAndResume() throws Exception {
+        List<Event> onTime = onTimeEvents();
+        try (ScratchDatabase db = ScratchDatabase.create(stack, "process_it");
+             ScratchTopic activity = ScratchTopic.create(stack, "activity-it", 2);
+             ScratchTopic late = ScratchTopic.create(stack, "late-it", 1);
+             ScratchTopic dead = ScratchTopic.create(stack, "dead-it", 1);
+             KafkaProducer<byte[], byte[]> kafka = producer()) {
+            String suffix = activity.name().substring(activity.name().lastIndexOf('-') + 1);
+            ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", stack.kafkaBootstrap(),
+                    "--kafka.activity-topic", activity.name(), "--kafka.late-topic", late.name(),
+                    "--kafka.dead-letter-topic", dead.name(), "--kafka.group-id", "process-it-" + suffix,
+                    "--kafka.transactional-id-prefix", "process-it-" + suffix,
+                    "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
+                    "--postgres.database", db.name(), "--postgres.user", db.user(), "--checkpoint.interval", "1s");
+
+            // Phase 1: on-time events, shuffled by up to a minute (inside the 2-minute bound), and malformed records.
+            Random jitter = new Random(11);
+            List<Event> sendOrder = new ArrayList<>(onTime);
+            Map<String, Long> arrival = new TreeMap<>();
+            sendOrder.forEach(e -> arrival.put(e.id(), e.time() + jitter.nextInt(60_000)));
+            sendOrder.sort(Comparator.comparingLong(e -> arrival.get(e.id())));
+            int n = 0;
+            for (Event e : sendOrder) {
+                send(kafka, activity.name(), e, n++ % 2 == 0 ? WireFormat.AVRO : WireFormat.JSON);
+            }
+            for (byte[] bad : malformed().keySet()) {
+                kafka.send(new ProducerRecord<>(activity.name(), "bad".getBytes(StandardCharsets.UTF_8), bad));
+            }
+            kafka.flush();
+
+            JobClient job = start(settings, null);
+            awaitTrue("first session_kpis rows", () -> count(db, "session_kpis") > 0);
+            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            JobClient resumed = start(settings, savepoint);
+            try {
+                // Phase 2, once the watermark has passed minute 15 (the active_users window [10, 15) is out):
+                // events at minutes 2 to 10 are late for every window they belong to. The watermark is the
+                // slowest partition's, so it stops near minute 20 until phase 3.
+                awaitTrue("watermark past minute 15", () -> maxActiveUsersWindow(db) >= T0 + 10 * MINUTE,
+                        () -> "latest active_users window: " + str(maxActiveUsersWindow(db)) + ", session_kpis rows: " + count(db, "session_kpis"));
+                for (Event e : lateEvents()) {
+                    send(kafka, activity.name(), e, WireFormat.JSON);
+                }
+                // Phase 3: one event hours later in each partition moves the watermark past everything.
+                for (int partition = 0; partition < 2; partition++) {
+                    Event closer = new Event("closer-" + partition, "closer-" + partition, "click", T0 + 180 * MINUTE, "Web", null);
+                    kafka.send(new ProducerRecord<>(activity.name(), partition, closer.user().getBytes(StandardCharsets.UTF_8),
+                            new UserEventCodec().encodeJson(toUserEvent(closer))));
+                }
+                kafka.flush();
+
+                Map<String, Set<String>> expected = Map.of(
+                        "session_kpis", ReferenceModel.sessionKpis(onTime),
+                        "page_view_counts", ReferenceModel.pageViewCounts(onTime),
+                        "active_users", ReferenceModel.activeUsers(onTime),
+                        "user_sessions", ReferenceModel.userSessions(onTime, 15 * MINUTE),
+                        "aggregated_counts", ReferenceModel.aggregatedCounts(onTime, 5_000));
+                awaitTrue("all five tables as expected", () -> expected.entrySet().stream()
+                        .allMatch(t -> t.getValue().equals(rows(db, t.getKey()))));
+                for (Map.Entry<String, Set<String>> table : expected.entrySet()) {
+                    assertThat(rows(db, table.getKey())).as(table.getKey()).isEqualTo(table.getValue());
+                }
+
+                List<String> expectedLate = new ArrayList<>();
+                for (Event e : lateEvents()) {
+                    ReferenceModel.operatorsOf(e).forEach(op -> expectedLate.add(op + " " + e.id()));
+                }
+                awaitTrue("late_events", () -> late.readAll().size() >= expectedLate.size());
+                List<String> lateSeen = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : late.readAll()) {
+                    LateEvent l = LateEvent.fromJson(r.value());
+                    lateSeen.add(l.operator() + " " + l.eventId());
+                    assertThat(l.watermark()).isGreaterThanOrEqualTo(l.eventTime());
+                }
+                assertThat(lateSeen).containsExactlyInAnyOrderElementsOf(expectedLate);
+
+                List<String> deadSeen = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : dead.readAll()) {
+                    DeadLetter d = DeadLetter.fromJson(r.value());
+                    deadSeen.add(d.reason());
+                    assertThat(d.topic()).isEqualTo(activity.name());
+                }
+                assertThat(deadSeen).containsExactlyInAnyOrderElementsOf(
+                        malformed().values().stream().map(RejectReason::name).toList());
+            } finally {
+                resumed.cancel().get();
+            }
+        }
+    }
+
+    private static JobClient start(ProcessSettings settings, String savepoint) throws Exception {
+        Configuration conf = new Configuration();
+        if (savepoint != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        ProcessJob.configure(env, settings);
+        ProcessJob.pipeline(settings).build(env);
+        return env.executeAsync("process-it");
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> kafka, String topic, Event e, WireFormat format) {
+        kafka.send(new ProducerRecord<>(topic, e.user().getBytes(StandardCharsets.UTF_8),
+                new UserEventCodec().encode(toUserEvent(e), format)));
+    }
+
+    private static UserEvent toUserEvent(Event e) {
+        return UserEvent.newBuilder().setEventId(e.id()).setUserId(e.user()).setEventType(e.type())
+                .setEventTime(Instant.ofEpochMilli(e.time())).setDevice(e.device()).setPage(e.page()).build();
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", stack.kafkaBootstrap());
+        props.put("enable.idempotence", "true");
+        props.put("acks", "all");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        awaitTrue(what, condition, () -> "");
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waiting for " + what + " within " + WAIT + " failed; " + state.get());
+            }
+            pause();
+        }
+    }
+
+    /** Between two polls of a condition: the condition, not the pause, decides when the wait ends. */
+    private static void pause() {
+        try {
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long count(ScratchDatabase db, String table) {
+        return rows(db, table).size();
+    }
+
+    private static long maxActiveUsersWindow(ScratchDatabase db) {
+        try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery("SELECT max(window_start) FROM active_users")) {
+            rs.next();
+            return rs.getTimestamp(1) == null ? 0 : rs.getTimestamp(1).getTime();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A table's rows in ReferenceModel's rendering. */
+    static Set<String> rows(ScratchDatabase db, String table) {
+        String sql = switch (table) {
+            case "session_kpis" -> "SELECT session_id, device, user_id, session_start, session_end, first_event_time, "
+                    + "last_event_time, session_duration_s, did_login, did_purchase, total_actions FROM session_kpis";
+            case "page_view_counts" -> "SELECT window_start, page, window_end, views FROM page_view_counts";
+            case "active_users" -> "SELECT window_start, window_end, active_users FROM active_users";
+            case "user_sessions" -> "SELECT user_id, session_start, session_end, duration_s, event_count, end_reason FROM user_sessions";
+            case "aggregated_counts" -> "SELECT group_key, count_value, window_end_time FROM aggregated_counts";
+            default -> throw new IllegalArgumentException(table);
+        };
+        Set<String> out = new TreeSet<>();
+        try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> cells = new ArrayList<>();
+                for (int i = 1; i <= columns; i++) {
+                    Object v = rs.getObject(i);
+                    cells.add(v instanceof java.sql.Timestamp || v instanceof java.time.OffsetDateTime
+                            ? str(rs.getTimestamp(i).getTime()) : String.valueOf(v));
+                }
+                out.add(String.join("|", cells));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + table, e);
+        }
+        return out;
+    }
+}
