@@ -9,6 +9,8 @@ bench_usage() {
   cat <<USAGE
 Usage: ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
+       ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks
+                                              (default 2000000 events)
 Runs on the local stack (./pulse up first). Results go to bench/results/.
 USAGE
 }
@@ -17,6 +19,7 @@ cmd_bench() {
   local what=${1:-}; [ $# -gt 0 ] && shift
   case $what in
     producer) bench_producer "$@" ;;
+    process) bench_process "$@" ;;
     ""|-h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
   esac
@@ -99,4 +102,36 @@ JSON
   printf 'producer: Pulse %.0f events/s, ProducerPerformance %.0f records/s, ratio %s (goal >= 0.9)\n' "$pulse_rate" "$kafka_rate" "$ratio"
   log "results: $file"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic_pulse" "$topic_kafka" >/dev/null 2>&1 || true
+}
+
+bench_process() {
+  local events=2000000
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --events) events=$2; shift 2 ;;
+      *) die "unknown option $1 (bench process takes --events N)" ;;
+    esac
+  done
+  port_open "$KAFKA_PORT" || die "Kafka is not up: start the stack with ./pulse up"
+  ensure_server_jars flink
+  local producer_jar job_jar
+  producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
+  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  local topic="bench-process-$stamp"
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$topic:2" >/dev/null \
+    || die "cannot create the benchmark topic"
+  log "bench process: writing $events events to $topic ..."
+  "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$topic" --events "$events" \
+    --rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0.01 --malformed-share 0.001 \
+    --format avro > "$PULSE_HOME/bench-process-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-process-$stamp.log" >&2; die "filling the topic failed"; }
+  mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
+  log "bench process: measuring (2 alternating rounds) ..."
+  # shellcheck disable=SC2046
+  "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
+    -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
+    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
+    "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
+  log "results: $BENCH_RESULTS/process-$stamp.json"
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
 }

@@ -1,0 +1,178 @@
+package io.pulse.process.bench;
+
+import io.pulse.model.codec.DecodeResult;
+import io.pulse.model.codec.UserEventCodec;
+import io.pulse.process.ProcessJob;
+import io.pulse.process.ProcessSettings;
+import io.pulse.process.model.DecodedRecord;
+import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.source.ActivityRecordDeserializer;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code ./pulse bench process}: over one topic of N events, (1) a plain Kafka consumer that
+ * decodes every record with the event-model codec, the baseline, and (2) the whole process job on
+ * an in-process Flink cluster (parallelism 2, checkpointing on, RocksDB) with every sink
+ * discarding, reading the topic to its end. Reports events/s, CPU seconds per million events (this
+ * JVM plus the Kafka broker, from /proc) and the ratio. Arguments: BOOTSTRAP TOPIC EVENTS
+ * KAFKA_PID RESULT_FILE.
+ */
+public final class ProcessBenchmark {
+    private ProcessBenchmark() {}
+
+    record Run(String name, long events, double seconds, double cpuSeconds) {
+        double rate() {
+            return events / seconds;
+        }
+
+        double cpuPerMillion() {
+            return cpuSeconds / (events / 1e6);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0];
+        String topic = args[1];
+        long events = Long.parseLong(args[2]);
+        long kafkaPid = Long.parseLong(args[3]);
+        Path result = Path.of(args[4]);
+
+        List<Run> runs = new ArrayList<>();
+        // Alternate twice and keep the better of each: the first run of either pays for JIT warm-up.
+        for (int round = 1; round <= 2; round++) {
+            runs.add(measure("raw consume+decode", kafkaPid, () -> rawConsume(bootstrap, topic, events)));
+            runs.add(measure("process job", kafkaPid, () -> processJob(bootstrap, topic, events)));
+        }
+        Run raw = best(runs, "raw consume+decode");
+        Run job = best(runs, "process job");
+        double ratio = job.rate() / raw.rate();
+        String json = String.format(Locale.ROOT, """
+                {
+                  "benchmark": "process",
+                  "timestamp": "%s",
+                  "machine": "%d cores, %s",
+                  "events": %d,
+                  "raw_consume_decode": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f},
+                  "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f,
+                    "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, checkpoint every 10 s, RocksDB, all five windowed outputs, sinks discard"},
+                  "ratio": %.3f,
+                  "goal": "ratio >= 0.5 and >= 100000 events/s",
+                  "all_rounds": %s
+                }
+                """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), events,
+                raw.rate(), raw.seconds(), raw.cpuPerMillion(), job.rate(), job.seconds(), job.cpuPerMillion(), ratio,
+                runs.stream().map(r -> String.format(Locale.ROOT, "{\"run\": \"%s\", \"events_per_s\": %.0f}", r.name(), r.rate())).toList());
+        Files.createDirectories(result.getParent());
+        Files.writeString(result, json);
+        System.out.printf(Locale.ROOT, "process: raw consume+decode %.0f events/s (%.1f CPU s per M), process job %.0f events/s "
+                + "(%.1f CPU s per M), ratio %.3f (goal >= 0.5 and >= 100000 events/s)%n",
+                raw.rate(), raw.cpuPerMillion(), job.rate(), job.cpuPerMillion(), ratio);
+    }
+
+    private static Run best(List<Run> runs, String name) {
+        return runs.stream().filter(r -> r.name().equals(name)).max((a, b) -> Double.compare(a.rate(), b.rate())).orElseThrow();
+    }
+
+    interface Body {
+        long run() throws Exception;
+    }
+
+    private static Run measure(String name, long kafkaPid, Body body) throws Exception {
+        System.err.printf("  %s ...%n", name);
+        double cpuBefore = ownCpuSeconds() + procCpuSeconds(kafkaPid);
+        long start = System.nanoTime();
+        long events = body.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpu = ownCpuSeconds() + procCpuSeconds(kafkaPid) - cpuBefore;
+        System.err.printf(Locale.ROOT, "  %s: %d events in %.2f s = %.0f events/s%n", name, events, seconds, events / seconds);
+        return new Run(name, events, seconds, cpu);
+    }
+
+    static long rawConsume(String bootstrap, String topic, long expected) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("isolation.level", "read_committed");
+        props.put("max.poll.records", "5000");
+        props.put("fetch.min.bytes", "1048576");
+        props.put("fetch.max.wait.ms", "100");
+        UserEventCodec codec = new UserEventCodec();
+        long decoded = 0;
+        long read = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topic)) {
+                partitions.add(new TopicPartition(topic, p.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    read++;
+                    if (codec.decode(r.value()) instanceof DecodeResult.Decoded) {
+                        decoded++;
+                    }
+                }
+            }
+        }
+        if (read < expected) {
+            throw new IllegalStateException("topic " + topic + " has " + read + " records, expected " + expected);
+        }
+        return read;
+    }
+
+    static long processJob(String bootstrap, String topic, long expected) throws Exception {
+        ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        ProcessJob.configure(env, settings);
+        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId("bench-" + System.nanoTime())
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setBounded(OffsetsInitializer.latest())
+                .setDeserializer(new ActivityRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .build();
+        ProcessPipeline.Outputs discard = new ProcessPipeline.Outputs(new DiscardingSink<>(), new DiscardingSink<>(),
+                new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>());
+        new ProcessPipeline(source, discard, settings.pipeline).build(env);
+        env.execute("bench-process");
+        return expected;
+    }
+
+    static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /** utime + stime of a process, from /proc/PID/stat; 0 when it cannot be read. */
+    static double procCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
