@@ -105,11 +105,12 @@ JSON
 }
 
 bench_process() {
-  local events=2000000
+  local events=2000000 backend=rocksdb
   while [ $# -gt 0 ]; do
     case $1 in
       --events) events=$2; shift 2 ;;
-      *) die "unknown option $1 (bench process takes --events N)" ;;
+      --state-backend) backend=$2; shift 2 ;;
+      *) die "unknown option $1 (bench process takes --events N --state-backend rocksdb|hashmap)" ;;
     esac
   done
   port_open "$KAFKA_PORT" || die "Kafka is not up: start the stack with ./pulse up"
@@ -131,7 +132,7 @@ bench_process() {
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
     -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
-    "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
+    "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/process-$stamp.json"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
 }

@@ -32,6 +32,7 @@ public final class ProcessSettings implements Serializable {
     public final int jdbcBatchSize;
     public final Duration jdbcBatchInterval;
     public final Duration checkpointInterval;
+    public final String checkpointDir;
     public final String stateBackend;
     public final ProcessPipeline.Options pipeline;
     private final Settings raw;
@@ -52,6 +53,7 @@ public final class ProcessSettings implements Serializable {
         jdbcBatchSize = s.integer("postgres.batch-size");
         jdbcBatchInterval = s.duration("postgres.batch-interval");
         checkpointInterval = s.duration("checkpoint.interval");
+        checkpointDir = s.string("checkpoint.dir");
         stateBackend = s.string("state.backend");
         pipeline = new ProcessPipeline.Options(s.duration("watermark.out-of-orderness"), s.duration("watermark.idleness"),
                 s.duration("lateness.allowed"), s.duration("session.gap"), s.duration("user-session.timeout"));
@@ -84,6 +86,7 @@ public final class ProcessSettings implements Serializable {
         d.put("postgres.batch-size", "500");
         d.put("postgres.batch-interval", "1s");
         d.put("checkpoint.interval", "10s");
+        d.put("checkpoint.dir", ""); // empty: the cluster's state.checkpoints.dir
         d.put("state.backend", "rocksdb");
         d.put("watermark.out-of-orderness", "2m");
         d.put("watermark.idleness", "30s");

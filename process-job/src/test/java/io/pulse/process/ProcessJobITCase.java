@@ -119,7 +119,8 @@ class ProcessJobITCase {
                     "--kafka.dead-letter-topic", dead.name(), "--kafka.group-id", "process-it-" + suffix,
                     "--kafka.transactional-id-prefix", "process-it-" + suffix,
                     "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                    "--postgres.database", db.name(), "--postgres.user", db.user(), "--checkpoint.interval", "1s");
+                    "--postgres.database", db.name(), "--postgres.user", db.user(), "--checkpoint.interval", "1s",
+                    "--checkpoint.dir", savepoints.resolve("checkpoints").toUri().toString());
 
             // Phase 1: on-time events, shuffled by up to a minute (inside the 2-minute bound), and malformed records.
             Random jitter = new Random(11);

@@ -54,12 +54,13 @@ public final class ProcessBenchmark {
         long events = Long.parseLong(args[2]);
         long kafkaPid = Long.parseLong(args[3]);
         Path result = Path.of(args[4]);
+        String stateBackend = args.length > 5 ? args[5] : "rocksdb";
 
         List<Run> runs = new ArrayList<>();
         // Alternate twice and keep the better of each: the first run of either pays for JIT warm-up.
         for (int round = 1; round <= 2; round++) {
             runs.add(measure("raw consume+decode", kafkaPid, () -> rawConsume(bootstrap, topic, events)));
-            runs.add(measure("process job", kafkaPid, () -> processJob(bootstrap, topic, events)));
+            runs.add(measure("process job", kafkaPid, () -> processJob(bootstrap, topic, events, stateBackend)));
         }
         Run raw = best(runs, "raw consume+decode");
         Run job = best(runs, "process job");
@@ -72,13 +73,13 @@ public final class ProcessBenchmark {
                   "events": %d,
                   "raw_consume_decode": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f},
                   "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f,
-                    "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, checkpoint every 10 s, RocksDB, all five windowed outputs, sinks discard"},
+                    "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, checkpoint every 10 s, %s state, all five windowed outputs, sinks discard"},
                   "ratio": %.3f,
                   "goal": "ratio >= 0.5 and >= 100000 events/s",
                   "all_rounds": %s
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), events,
-                raw.rate(), raw.seconds(), raw.cpuPerMillion(), job.rate(), job.seconds(), job.cpuPerMillion(), ratio,
+                raw.rate(), raw.seconds(), raw.cpuPerMillion(), job.rate(), job.seconds(), job.cpuPerMillion(), stateBackend, ratio,
                 runs.stream().map(r -> String.format(Locale.ROOT, "{\"run\": \"%s\", \"events_per_s\": %.0f}", r.name(), r.rate())).toList());
         Files.createDirectories(result.getParent());
         Files.writeString(result, json);
@@ -139,9 +140,14 @@ public final class ProcessBenchmark {
         return read;
     }
 
-    static long processJob(String bootstrap, String topic, long expected) throws Exception {
-        ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    static long processJob(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
+        Path checkpoints = Files.createTempDirectory("pulse-bench-checkpoints");
+        ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
+                "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", stateBackend);
+        org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+        // What the local stack's TaskManager gives its slots (taskmanager.memory.managed.fraction 0.2 of 2 GB).
+        cluster.setString("taskmanager.memory.managed.size", "400m");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
         env.setParallelism(2);
         ProcessJob.configure(env, settings);
         KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
@@ -156,7 +162,13 @@ public final class ProcessBenchmark {
         ProcessPipeline.Outputs discard = new ProcessPipeline.Outputs(new DiscardingSink<>(), new DiscardingSink<>(),
                 new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>());
         new ProcessPipeline(source, discard, settings.pipeline).build(env);
-        env.execute("bench-process");
+        try {
+            env.execute("bench-process");
+        } finally {
+            try (var paths = Files.walk(checkpoints)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         return expected;
     }
 

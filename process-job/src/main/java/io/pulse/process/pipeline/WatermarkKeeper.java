@@ -24,9 +24,11 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        stored = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("watermark", Types.LONG));
+        // Plain (split) list state, not union state: a bounded input whose subtasks finish at different
+        // times cannot checkpoint union state, and a subtask only needs the value of its own inputs.
+        stored = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("watermark", Types.LONG));
         if (context.isRestored()) {
-            // Every subtask sees all stored values; the job-wide watermark was at most their minimum.
+            // After rescaling a subtask may get several values; the watermark was at most their minimum.
             long min = Long.MAX_VALUE;
             boolean any = false;
             for (Long value : stored.get()) {
