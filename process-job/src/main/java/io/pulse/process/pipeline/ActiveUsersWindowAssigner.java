@@ -37,6 +37,12 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
     private final long size;
     private final long slide;
     private final long allowedLateness;
+    /**
+     * (window start -> users already sent) for the open windows of this subtask: a user active all
+     * window long is sent once, not once per event. Not checkpointed on purpose: after a restore it
+     * starts empty and the counter downstream, which keeps the exact sets, drops the repeats.
+     */
+    private transient java.util.TreeMap<Long, java.util.Set<String>> sent;
 
     public ActiveUsersWindowAssigner(Duration size, Duration slide, Duration allowedLateness) {
         if (size.toMillis() % slide.toMillis() != 0) {
@@ -50,12 +56,19 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
     @Override
     public void processElement(Activity activity, Context ctx, Collector<Assignment> out) {
         long watermark = ctx.timerService().currentWatermark();
+        if (sent == null) {
+            sent = new java.util.TreeMap<>();
+        }
+        // Forget windows that can no longer take users.
+        while (!sent.isEmpty() && sent.firstKey() + size - 1 + allowedLateness <= watermark) {
+            sent.pollFirstEntry();
+        }
         long t = activity.eventTime;
         boolean missedOne = false;
         for (long start = t - Math.floorMod(t, slide); start > t - size; start -= slide) {
             if (start + size - 1 + allowedLateness <= watermark) {
                 missedOne = true;
-            } else {
+            } else if (sent.computeIfAbsent(start, s -> new java.util.HashSet<>()).add(activity.userId)) {
                 out.collect(new Assignment(start, activity.userId));
             }
         }

@@ -48,6 +48,19 @@ class ActiveUsersHarnessTest {
     }
 
     @Test
+    void aUserIsSentOncePerWindowNotOncePerEvent() throws Exception {
+        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
+                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
+        harness.open();
+        harness.processElement(record(event("A", "click", atSeconds(10))));
+        harness.processElement(record(event("A", "click", atSeconds(20))));
+        harness.processElement(record(event("A", "click", atSeconds(70))));
+        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart)
+                .containsExactly(at(0), at(-1), at(-2), at(-3), at(-4), at(1));
+        harness.close();
+    }
+
+    @Test
     void distinctUsersPerWindowAndNoStateLeft() throws Exception {
         KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
