@@ -116,7 +116,7 @@ svc_hint() {
     redis) echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free" ;;
     clickhouse) echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free" ;;
     kafka) echo "a stale data dir from another Kafka version fails to load: ./pulse down && rm -rf $(svc_dir kafka), then ./pulse up" ;;
-    cassandra) echo "Cassandra needs ~1 GB of memory and 30-60 s on 2 cores; a stale data dir: ./pulse down && rm -rf $(svc_dir cassandra)" ;;
+    cassandra) echo "Cassandra needs ~1 GB of memory and 30-60 s on 2 cores (waited ${PULSE_UP_TIMEOUT}s: raise PULSE_UP_TIMEOUT on a slow machine); a stale data dir: ./pulse down && rm -rf $(svc_dir cassandra)" ;;
     flink-*) echo "see the JobManager/TaskManager logs under $(svc_dir flink)/logs; the classpath is $PULSE_LIB/flink" ;;
     mock-external) echo "build it first: ./mvnw -q -pl mock-external -am package -DskipTests" ;;
   esac
@@ -464,7 +464,7 @@ report_failure() {
   local svc=$1 logfile; logfile=$(svc_log "$svc")
   log ""
   log "pulse: $svc did not become ready. Last lines of $logfile:"
-  tail -n 25 "$logfile" 2>/dev/null | sed 's/^/    /' >&2
+  tail -n 25 "$logfile" 2>/dev/null | cut -c1-300 | sed 's/^/    /' >&2
   log "  fix: $(svc_hint "$svc")"
 }
 
@@ -564,7 +564,14 @@ apply_schema() {
   for entry in "${pids[@]}"; do
     wait "${entry#*:}" || { log "pulse: ${entry%%:*} schema step failed:"; cat "$PULSE_HOME/ddl-${entry%%:*}.log" >&2; rc=1; }
   done
-  [ $rc -eq 0 ] && log "  schema applied: PostgreSQL tables, Cassandra pulse.user_events, ClickHouse pulse.engagement_enriched, Kafka topics"
+  if [ $rc -eq 0 ]; then
+    local applied=()
+    selected postgres && applied+=("PostgreSQL tables")
+    selected cassandra && applied+=("Cassandra pulse.user_events")
+    selected clickhouse && applied+=("ClickHouse pulse.engagement_enriched")
+    selected kafka && applied+=("Kafka topics")
+    [ ${#applied[@]} -gt 0 ] && log "  schema applied: $(IFS=,; echo "${applied[*]}" | sed 's/,/, /g')"
+  fi
   return $rc
 }
 
