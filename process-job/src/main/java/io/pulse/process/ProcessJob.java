@@ -40,6 +40,9 @@ public final class ProcessJob {
         // registration cost more than the windows themselves.
         conf.setString("state.backend.rocksdb.timer-service.factory", "HEAP");
         conf.setString("state.backend.rocksdb.predefined-options", "FLASH_SSD_OPTIMIZED");
+        // Most state here is written, not read back later: give managed memory to write buffers, so
+        // RocksDB flushes less and does not stall writers behind compaction.
+        conf.setString("state.backend.rocksdb.memory.write-buffer-ratio", "0.8");
         if (!s.checkpointDir.isEmpty()) {
             conf.setString("execution.checkpointing.dir", s.checkpointDir);
         }

@@ -73,7 +73,7 @@ public final class ProcessBenchmark {
                   "events": %d,
                   "raw_consume_decode": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f},
                   "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f,
-                    "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, checkpoint every 10 s, %s state, all five windowed outputs, sinks discard"},
+                    "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, 1 GB managed memory, checkpoint every 10 s, %s state, all five windowed outputs, sinks discard"},
                   "ratio": %.3f,
                   "goal": "ratio >= 0.5 and >= 100000 events/s",
                   "all_rounds": %s
@@ -145,8 +145,8 @@ public final class ProcessBenchmark {
         ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
                 "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", stateBackend);
         org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
-        // What the local stack's TaskManager gives its slots (taskmanager.memory.managed.fraction 0.2 of 2 GB).
-        cluster.setString("taskmanager.memory.managed.size", "400m");
+        // About what the local stack's TaskManager has (taskmanager.memory.managed.size 1024m).
+        cluster.setString("taskmanager.memory.managed.size", "1024m");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
         env.setParallelism(2);
         ProcessJob.configure(env, settings);
