@@ -50,13 +50,13 @@ public final class IngestJob {
         // The job creates its publication for just this table; ./pulse ingest-drop-slot removes it.
         debezium.setProperty("publication.autocreate.mode", "filtered");
         return PostgresSourceBuilder.PostgresIncrementalSource.<EngagementChange>builder()
-                .hostname(s.postgresHost)
-                .port(s.postgresPort)
-                .database(s.postgresDatabase)
+                .hostname(s.postgres.host())
+                .port(s.postgres.port())
+                .database(s.postgres.database())
                 .schemaList(s.schema)
                 .tableList(s.schema + "." + s.table)
-                .username(s.postgresUser)
-                .password(s.postgresPassword)
+                .username(s.postgres.user())
+                .password(s.postgres.password())
                 .slotName(s.slotName)
                 .decodingPluginName("pgoutput")
                 .startupOptions(StartupOptions.initial())

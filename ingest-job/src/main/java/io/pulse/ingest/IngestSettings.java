@@ -2,6 +2,7 @@ package io.pulse.ingest;
 
 import io.pulse.model.Tables;
 import io.pulse.model.Topics;
+import io.pulse.model.settings.PostgresConnection;
 import io.pulse.model.settings.Settings;
 import java.io.Serializable;
 import java.time.Duration;
@@ -20,11 +21,7 @@ public final class IngestSettings implements Serializable {
 
     static final Map<String, String> DEFAULTS = defaults();
 
-    public final String postgresHost;
-    public final int postgresPort;
-    public final String postgresDatabase;
-    public final String postgresUser;
-    public final String postgresPassword;
+    public final PostgresConnection postgres;
     public final String schema;
     public final String table;
     public final String slotName;
@@ -38,11 +35,7 @@ public final class IngestSettings implements Serializable {
 
     private IngestSettings(Settings s) {
         raw = s;
-        postgresHost = s.string("postgres.host");
-        postgresPort = s.integer("postgres.port");
-        postgresDatabase = s.string("postgres.database");
-        postgresUser = s.string("postgres.user");
-        postgresPassword = s.string("postgres.password");
+        postgres = PostgresConnection.from(s);
         schema = identifier(s, "postgres.schema");
         table = identifier(s, "postgres.table");
         slotName = identifier(s, "slot.name");
@@ -59,7 +52,7 @@ public final class IngestSettings implements Serializable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + postgresHost + ":" + postgresPort + "/" + postgresDatabase;
+        return postgres.jdbcUrl();
     }
 
     /** Slot and publication names end up in SQL as identifiers: only plain lower-case names are accepted. */
@@ -72,12 +65,7 @@ public final class IngestSettings implements Serializable {
     }
 
     private static Map<String, String> defaults() {
-        Map<String, String> d = new TreeMap<>();
-        d.put("postgres.host", "127.0.0.1");
-        d.put("postgres.port", "55432");
-        d.put("postgres.database", "pulse");
-        d.put("postgres.user", "postgres");
-        d.put("postgres.password", "");
+        Map<String, String> d = new TreeMap<>(PostgresConnection.DEFAULTS);
         d.put("postgres.schema", "public");
         d.put("postgres.table", Tables.ENGAGEMENT_EVENTS);
         d.put("slot.name", "pulse_ingest");

@@ -22,7 +22,7 @@ public final class ProcessJob {
     }
 
     public static ProcessPipeline pipeline(ProcessSettings s) {
-        PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgresUser, s.postgresPassword,
+        PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgres.user(), s.postgres.password(),
                 s.jdbcBatchSize, s.jdbcBatchInterval);
         DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafkaBootstrap, s.transactionalIdPrefix);
         ProcessPipeline.Outputs outputs = new ProcessPipeline.Outputs(postgres.sessionKpis(), postgres.pageViewCounts(),

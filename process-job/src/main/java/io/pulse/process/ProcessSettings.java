@@ -1,6 +1,7 @@
 package io.pulse.process;
 
 import io.pulse.model.Topics;
+import io.pulse.model.settings.PostgresConnection;
 import io.pulse.model.settings.Settings;
 import io.pulse.process.pipeline.ProcessPipeline;
 import java.io.Serializable;
@@ -24,11 +25,7 @@ public final class ProcessSettings implements Serializable {
     public final String deadLetterTopic;
     public final String groupId;
     public final String transactionalIdPrefix;
-    public final String postgresHost;
-    public final int postgresPort;
-    public final String postgresDatabase;
-    public final String postgresUser;
-    public final String postgresPassword;
+    public final PostgresConnection postgres;
     public final int jdbcBatchSize;
     public final Duration jdbcBatchInterval;
     public final Duration checkpointInterval;
@@ -45,11 +42,7 @@ public final class ProcessSettings implements Serializable {
         deadLetterTopic = s.string("kafka.dead-letter-topic");
         groupId = s.string("kafka.group-id");
         transactionalIdPrefix = s.string("kafka.transactional-id-prefix");
-        postgresHost = s.string("postgres.host");
-        postgresPort = s.integer("postgres.port");
-        postgresDatabase = s.string("postgres.database");
-        postgresUser = s.string("postgres.user");
-        postgresPassword = s.string("postgres.password");
+        postgres = PostgresConnection.from(s);
         jdbcBatchSize = s.integer("postgres.batch-size");
         jdbcBatchInterval = s.duration("postgres.batch-interval");
         checkpointInterval = s.duration("checkpoint.interval");
@@ -67,22 +60,17 @@ public final class ProcessSettings implements Serializable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + postgresHost + ":" + postgresPort + "/" + postgresDatabase;
+        return postgres.jdbcUrl();
     }
 
     private static Map<String, String> defaults() {
-        Map<String, String> d = new TreeMap<>();
+        Map<String, String> d = new TreeMap<>(PostgresConnection.DEFAULTS);
         d.put("kafka.bootstrap", "127.0.0.1:59092");
         d.put("kafka.activity-topic", Topics.USER_ACTIVITY);
         d.put("kafka.late-topic", Topics.LATE_EVENTS);
         d.put("kafka.dead-letter-topic", Topics.DEAD_LETTER);
         d.put("kafka.group-id", "pulse-process");
         d.put("kafka.transactional-id-prefix", "pulse-process");
-        d.put("postgres.host", "127.0.0.1");
-        d.put("postgres.port", "55432");
-        d.put("postgres.database", "pulse");
-        d.put("postgres.user", "postgres");
-        d.put("postgres.password", "");
         d.put("postgres.batch-size", "500");
         d.put("postgres.batch-interval", "1s");
         d.put("checkpoint.interval", "10s");

@@ -15,7 +15,7 @@ public final class PostgresPreflight {
     private PostgresPreflight() {}
 
     public static void check(IngestSettings s) {
-        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgresUser, s.postgresPassword)) {
+        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password())) {
             String walLevel = single(db, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
                 throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " has wal_level=" + walLevel
@@ -39,7 +39,7 @@ public final class PostgresPreflight {
                 }
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " is not reachable as " + s.postgresUser
+            throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " is not reachable as " + s.postgres.user()
                     + " (" + e.getMessage() + "): start the local stack with ./pulse up, or pass --postgres.host/--postgres.port", e);
         }
     }

@@ -16,7 +16,7 @@ public final class ReplicationSlots {
 
     /** Returns a line saying what was dropped. */
     public static String drop(IngestSettings s) {
-        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgresUser, s.postgresPassword)) {
+        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password())) {
             StringBuilder done = new StringBuilder();
             try (PreparedStatement st = db.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
                 st.setString(1, s.slotName);
