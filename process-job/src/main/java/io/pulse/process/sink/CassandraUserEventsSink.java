@@ -1,0 +1,116 @@
+package io.pulse.process.sink;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.pulse.model.Tables;
+import io.pulse.process.model.Activity;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+/**
+ * Sink V2 writing every valid activity event to Cassandra {@code pulse.user_events} in its
+ * (user_id, UTC date) partition, with asynchronous prepared, idempotent writes and a bound on the
+ * writes in flight (backpressure instead of an unbounded buffer). Each checkpoint waits for every
+ * write in flight; a failed write fails the job, and the restarted job writes the rows again onto
+ * the same keys, so nothing is duplicated.
+ */
+public final class CassandraUserEventsSink implements Sink<Activity> {
+    private static final long serialVersionUID = 1L;
+
+    /** Where and how to write. */
+    public record Options(String host, int port, String datacenter, String keyspace, int maxInFlight,
+                          Duration flushTimeout) implements Serializable {}
+
+    private final Options options;
+
+    public CassandraUserEventsSink(Options options) {
+        this.options = options;
+    }
+
+    /** The partition bucket of an event: the UTC date of its event time. */
+    public static LocalDate bucketDate(long eventTimeMillis) {
+        return Instant.ofEpochMilli(eventTimeMillis).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public SinkWriter<Activity> createWriter(InitContext context) {
+        return new Writer(options);
+    }
+
+    @Override
+    public SinkWriter<Activity> createWriter(WriterInitContext context) {
+        return new Writer(options);
+    }
+
+    static final class Writer implements SinkWriter<Activity> {
+        private final Options options;
+        private final CqlSession session;
+        private final PreparedStatement insert;
+        private final Semaphore inFlight;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Writer(Options options) {
+            this.options = options;
+            try {
+                this.session = CqlSession.builder().addContactPoint(new InetSocketAddress(options.host(), options.port()))
+                        .withLocalDatacenter(options.datacenter()).build();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("Cassandra at " + options.host() + ":" + options.port()
+                        + " is not reachable: start the local stack with ./pulse up, or set cassandra.host/port", e);
+            }
+            this.insert = session.prepare("INSERT INTO " + options.keyspace() + "." + Tables.USER_EVENTS
+                    + " (user_id, bucket_date, event_time, event_type, event_id, device, page, metadata)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            this.inFlight = new Semaphore(options.maxInFlight());
+        }
+
+        @Override
+        public void write(Activity a, Context context) throws IOException, InterruptedException {
+            rethrow();
+            BoundStatement row = insert.bind(a.userId, bucketDate(a.eventTime), Instant.ofEpochMilli(a.eventTime),
+                    a.eventType, a.eventId, a.device, a.page, a.metadata == null ? Map.of() : a.metadata).setIdempotent(true);
+            inFlight.acquire();
+            session.executeAsync(row).whenComplete((result, error) -> {
+                if (error != null) {
+                    failure.compareAndSet(null, error);
+                }
+                inFlight.release();
+            });
+        }
+
+        @Override
+        public void flush(boolean endOfInput) throws IOException, InterruptedException {
+            if (!inFlight.tryAcquire(options.maxInFlight(), options.flushTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException("Cassandra writes still in flight after " + options.flushTimeout());
+            }
+            inFlight.release(options.maxInFlight());
+            rethrow();
+        }
+
+        private void rethrow() throws IOException {
+            Throwable error = failure.get();
+            if (error != null) {
+                throw new IOException("a write to Cassandra " + options.host() + ":" + options.port() + " failed: " + error, error);
+            }
+        }
+
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+}
