@@ -81,6 +81,13 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
         return 0;
     }
 
+    /** A server on 127.0.0.1 and a free port, for tests of the systems that call it. */
+    public static MockExternalServer startOnFreePort() throws IOException {
+        MockExternalServer server = new MockExternalServer();
+        server.port = 0;
+        return server.start();
+    }
+
     public MockExternalServer start() throws IOException {
         faults = new FaultInjector(failureRate, latencyMillis, seed);
         server = HttpServer.create(new InetSocketAddress(bind, port), 64);
@@ -100,6 +107,11 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
 
     public EventLedger ledger() {
         return ledger;
+    }
+
+    /** Changes fault injection of a running server (what POST /faults does). */
+    public void faultsFor(double failureRate, long latencyMillis) {
+        faults.configure(failureRate, latencyMillis);
     }
 
     @Override
