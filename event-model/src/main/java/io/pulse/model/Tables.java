@@ -29,6 +29,9 @@ public final class Tables {
     /** Sorted set content_id -> score of the latest closed HOP window; replaced atomically. */
     public static final String LEADERBOARD = "leaderboard";
 
+    /** String holding the window end (epoch ms) of the window now in {@link #LEADERBOARD}. */
+    public static final String LEADERBOARD_WINDOW_END = "leaderboard:window_end";
+
     /** Per-window sorted set: {@code leaderboard:<window_end ISO-8601>}. */
     public static String leaderboardWindowKey(java.time.Instant windowEnd) {
         return LEADERBOARD + ":" + windowEnd;

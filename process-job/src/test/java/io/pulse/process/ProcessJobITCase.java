@@ -166,7 +166,7 @@ class ProcessJobITCase {
                         "user_sessions", ReferenceModel.userSessions(onTime, 15 * MINUTE),
                         "aggregated_counts", ReferenceModel.aggregatedCounts(onTime, 5_000));
                 awaitTrue("all five tables as expected", () -> expected.entrySet().stream()
-                        .allMatch(t -> t.getValue().equals(rows(db, t.getKey()))));
+                        .allMatch(t -> t.getValue().equals(rows(db, t.getKey()))), () -> differences(db, expected));
                 for (Map.Entry<String, Set<String>> table : expected.entrySet()) {
                     assertThat(rows(db, table.getKey())).as(table.getKey()).isEqualTo(table.getValue());
                 }
@@ -263,6 +263,23 @@ class ProcessJobITCase {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String differences(ScratchDatabase db, Map<String, Set<String>> expected) {
+        StringBuilder out = new StringBuilder();
+        expected.forEach((table, rows) -> {
+            Set<String> actual = rows(db, table);
+            Set<String> missing = new TreeSet<>(rows);
+            missing.removeAll(actual);
+            Set<String> extra = new TreeSet<>(actual);
+            extra.removeAll(rows);
+            if (!missing.isEmpty() || !extra.isEmpty()) {
+                out.append(table).append(": missing ").append(missing.stream().limit(5).toList())
+                        .append(" (").append(missing.size()).append("), unexpected ").append(extra.stream().limit(5).toList())
+                        .append(" (").append(extra.size()).append("); ");
+            }
+        });
+        return out.toString();
     }
 
     /** A table's rows in ReferenceModel's rendering. */

@@ -34,9 +34,7 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
         }
     }
 
-    private final long size;
-    private final long slide;
-    private final long allowedLateness;
+    private final SlidingWindows windows;
     /**
      * (window start -> users already sent) for the open windows of this subtask: a user active all
      * window long is sent once, not once per event. Not checkpointed on purpose: after a restore it
@@ -45,12 +43,7 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
     private transient java.util.TreeMap<Long, java.util.Set<String>> sent;
 
     public ActiveUsersWindowAssigner(Duration size, Duration slide, Duration allowedLateness) {
-        if (size.toMillis() % slide.toMillis() != 0) {
-            throw new IllegalArgumentException("window size " + size + " must be a multiple of the slide " + slide);
-        }
-        this.size = size.toMillis();
-        this.slide = slide.toMillis();
-        this.allowedLateness = allowedLateness.toMillis();
+        this.windows = new SlidingWindows(size, slide, allowedLateness);
     }
 
     @Override
@@ -60,13 +53,13 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
             sent = new java.util.TreeMap<>();
         }
         // Forget windows that can no longer take users.
-        while (!sent.isEmpty() && sent.firstKey() + size - 1 + allowedLateness <= watermark) {
+        while (!sent.isEmpty() && windows.isClosed(sent.firstKey(), watermark)) {
             sent.pollFirstEntry();
         }
         long t = activity.eventTime;
         boolean missedOne = false;
-        for (long start = t - Math.floorMod(t, slide); start > t - size; start -= slide) {
-            if (start + size - 1 + allowedLateness <= watermark) {
+        for (long start = windows.lastStart(t); windows.contains(start, t); start -= windows.slide) {
+            if (windows.isClosed(start, watermark)) {
                 missedOne = true;
             } else if (sent.computeIfAbsent(start, s -> new java.util.HashSet<>()).add(activity.userId)) {
                 out.collect(new Assignment(start, activity.userId));

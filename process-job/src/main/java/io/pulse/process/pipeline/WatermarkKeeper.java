@@ -20,6 +20,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implements OneInputStreamOperator<T, T> {
     private transient ListState<Long> stored;
     private transient long watermark = Long.MIN_VALUE;
+    private transient boolean pendingRestore;
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
@@ -43,20 +44,30 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     public void open() throws Exception {
         super.open();
         if (watermark > Long.MIN_VALUE) {
-            // From the mailbox once the task runs, not from open(): the whole chain is ready then.
-            long restored = watermark;
+            pendingRestore = true;
+            // Also from the mailbox once the task runs, for a restored job that receives no input.
             getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(),
-                    time -> output.emitWatermark(new Watermark(restored)));
+                    time -> emitRestoredWatermark());
+        }
+    }
+
+    /** The restored watermark goes out before anything else does: no record may overtake it. */
+    private void emitRestoredWatermark() {
+        if (pendingRestore) {
+            pendingRestore = false;
+            output.emitWatermark(new Watermark(watermark));
         }
     }
 
     @Override
     public void processElement(StreamRecord<T> element) {
+        emitRestoredWatermark();
         output.collect(element);
     }
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
+        emitRestoredWatermark();
         if (mark.getTimestamp() > watermark) {
             watermark = mark.getTimestamp();
             super.processWatermark(mark);

@@ -26,6 +26,24 @@ class WatermarkKeeperHarnessTest {
     }
 
     @Test
+    void noRecordOvertakesTheRestoredWatermark() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var before = new OneInputStreamOperatorTestHarness<String, String>(new WatermarkKeeper<>())) {
+            before.open();
+            before.processWatermark(new Watermark(5000));
+            snapshot = before.snapshot(1, 1);
+        }
+        try (var after = new OneInputStreamOperatorTestHarness<String, String>(new WatermarkKeeper<>())) {
+            after.initializeState(snapshot);
+            after.open();
+            after.processElement("late", 1000); // arrives before the task's first mailbox timer
+            after.setProcessingTime(1);
+            assertThat(after.getOutput()).extracting(Object::toString).containsExactly(
+                    new Watermark(5000).toString(), new org.apache.flink.streaming.runtime.streamrecord.StreamRecord<>("late", 1000).toString());
+        }
+    }
+
+    @Test
     void watermarkNeverGoesBack() throws Exception {
         try (var harness = new OneInputStreamOperatorTestHarness<String, String>(new WatermarkKeeper<>())) {
             harness.open();
