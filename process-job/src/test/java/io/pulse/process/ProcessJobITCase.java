@@ -185,7 +185,7 @@ class ProcessJobITCase {
                 assertThat(lateSeen).containsExactlyInAnyOrderElementsOf(expectedLate);
 
                 List<String> deadSeen = new ArrayList<>();
-                for (ConsumerRecord<byte[], byte[]> r : dead.readAll()) {
+                for (ConsumerRecord<byte[], byte[]> r : dead.awaitRecords(malformed().size(), WAIT)) {
                     DeadLetter d = DeadLetter.fromJson(r.value());
                     deadSeen.add(d.reason());
                     assertThat(d.topic()).isEqualTo(activity.name());

@@ -75,6 +75,24 @@ public final class ScratchTopic implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Reads until at least {@code count} committed records are there: a transaction's commit markers
+     * reach the partitions a moment after the producer's commit returns, and until then
+     * read_committed readers see none of its records.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> awaitRecords(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ConsumerRecord<byte[], byte[]>> records = readAll();
+        while (records.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected at least " + count + " committed records in " + name + " within "
+                        + timeout + ", found " + records.size());
+            }
+            records = readAll();
+        }
+        return records;
+    }
+
     @Override
     public void close() {
         try (Admin admin = Admin.create(adminProps(endpoints))) {

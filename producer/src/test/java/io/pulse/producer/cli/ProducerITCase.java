@@ -74,7 +74,7 @@ class ProducerITCase {
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.out()).contains("3000 acknowledged, 0 failed");
 
-            List<ConsumerRecord<byte[], byte[]>> records = topic.readAll();
+            List<ConsumerRecord<byte[], byte[]>> records = topic.awaitRecords(3000, Duration.ofSeconds(30));
             assertThat(records).hasSize(3000);
             Set<String> valuesInKafka = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -101,7 +101,7 @@ class ProducerITCase {
                     "--rate", "0", "--seed", "1", "--start-time", START, "--format", "json",
                     "--late-share", "0.05", "--malformed-share", "0.03");
             assertThat(run.exit()).as(run.err()).isZero();
-            List<ConsumerRecord<byte[], byte[]>> records = topic.readAll();
+            List<ConsumerRecord<byte[], byte[]>> records = topic.awaitRecords(10_000, Duration.ofSeconds(30));
             assertThat(records).hasSize(10_000);
             int malformed = 0;
             int late = 0;
@@ -146,7 +146,9 @@ class ProducerITCase {
                     .contains("300 events sent to " + topic.name() + ", 2 lines rejected");
 
             Map<String, List<String>> idsByKey = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : topic.readAll()) {
+            List<ConsumerRecord<byte[], byte[]>> replayed = topic.awaitRecords(300, Duration.ofSeconds(30));
+            assertThat(replayed).hasSize(300);
+            for (ConsumerRecord<byte[], byte[]> r : replayed) {
                 UserEvent e = ((DecodeResult.Decoded) codec.decode(r.value())).event();
                 idsByKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(e.getEventId());
             }
