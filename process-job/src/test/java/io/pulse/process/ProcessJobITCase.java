@@ -148,6 +148,11 @@ class ProcessJobITCase {
                 // slowest partition's, so it stops near minute 20 until phase 3.
                 awaitTrue("watermark past minute 15", () -> maxActiveUsersWindow(db) >= T0 + 10 * MINUTE,
                         () -> "latest active_users window: " + str(maxActiveUsersWindow(db)) + ", session_kpis rows: " + count(db, "session_kpis"));
+                // Right after a restore, a keyed operator's watermark is the minimum over all its inputs,
+                // and stays at nothing until every upstream subtask has re-emitted the restored one: wait
+                // for that in the resumed job itself, or a record sent now could still be counted.
+                awaitTrue("restored watermark at every window operator", () -> minWindowWatermark(resumed) >= T0 + 15 * MINUTE,
+                        () -> "lowest input watermark of the window operators: " + minWindowWatermark(resumed));
                 for (Event e : lateEvents()) {
                     send(kafka, activity.name(), e, WireFormat.JSON);
                 }
@@ -198,8 +203,15 @@ class ProcessJobITCase {
         }
     }
 
+    private static int restPort;
+
     private static JobClient start(ProcessSettings settings, String savepoint) throws Exception {
         Configuration conf = new Configuration();
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            restPort = free.getLocalPort();
+        }
+        conf.setString("rest.bind-address", "127.0.0.1");
+        conf.setString("rest.port", Integer.toString(restPort));
         if (savepoint != null) {
             conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
         }
@@ -249,6 +261,37 @@ class ProcessJobITCase {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The lowest currentInputWatermark of the job's keyed window operators, from the MiniCluster's REST API. */
+    private static long minWindowWatermark(JobClient job) {
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + restPort + "/jobs/" + job.getJobID();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode vertices = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("vertices");
+            long min = Long.MAX_VALUE;
+            for (com.fasterxml.jackson.databind.JsonNode v : vertices) {
+                String name = v.get("name").asText();
+                if (!(name.startsWith("session_kpis") || name.startsWith("page_view_counts") || name.startsWith("active_users ->")
+                        || name.startsWith("user_sessions") || name.startsWith("aggregated_counts"))) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode marks = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(base + "/vertices/" + v.get("id").asText() + "/watermarks")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                if (marks.isEmpty()) {
+                    return Long.MIN_VALUE; // not reported yet
+                }
+                for (com.fasterxml.jackson.databind.JsonNode m : marks) {
+                    min = Math.min(min, m.get("value").asLong());
+                }
+            }
+            return min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
+        } catch (Exception e) {
+            return Long.MIN_VALUE; // the REST API is not up yet
         }
     }
 

@@ -6,8 +6,6 @@ import io.pulse.model.diagnostics.LateEvent;
 import io.pulse.process.model.DecodedRecord;
 import io.pulse.process.model.LateActivity;
 import java.nio.charset.StandardCharsets;
-import java.util.Properties;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,15 +29,7 @@ public final class DiagnosticsKafkaSinks {
     }
 
     private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String name) {
-        Properties producer = new Properties();
-        producer.setProperty("transaction.timeout.ms", "900000");
-        return KafkaSink.<T>builder()
-                .setBootstrapServers(bootstrap)
-                .setKafkaProducerConfig(producer)
-                .setRecordSerializer(serializer)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix + "-" + name)
-                .build();
+        return ExactlyOnceKafkaSinks.create(bootstrap, transactionalIdPrefix + "-" + name, serializer);
     }
 
     static final class LateEventSerializer implements KafkaRecordSerializationSchema<LateActivity> {

@@ -5,9 +5,7 @@ import io.pulse.model.codec.AvroSingleObjectCodec;
 import io.pulse.process.model.Activity;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.function.LongSupplier;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,15 +19,8 @@ public final class EnrichedActivityKafkaSink {
     private EnrichedActivityKafkaSink() {}
 
     public static KafkaSink<Activity> create(String bootstrap, String topic, String transactionalIdPrefix) {
-        Properties producer = new Properties();
-        producer.setProperty("transaction.timeout.ms", "900000");
-        return KafkaSink.<Activity>builder()
-                .setBootstrapServers(bootstrap)
-                .setKafkaProducerConfig(producer)
-                .setRecordSerializer(new Serializer(topic, System::currentTimeMillis))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix + "-enriched")
-                .build();
+        return ExactlyOnceKafkaSinks.create(bootstrap, transactionalIdPrefix + "-enriched",
+                new Serializer(topic, System::currentTimeMillis));
     }
 
     /** The enriched record of one activity. */
