@@ -135,6 +135,7 @@ class IngestJobITCase {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!job.getJobStatus().get().isGloballyTerminalState()) {
             assertThat(System.nanoTime()).as("job %s cancelled in time", job.getJobID()).isLessThan(deadline);
+            Thread.sleep(100); // between two polls of the job status; the status decides when the wait ends
         }
     }
 

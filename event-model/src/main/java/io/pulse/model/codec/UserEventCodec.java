@@ -51,6 +51,8 @@ public final class UserEventCodec implements Serializable {
 
     private final int maxRecordBytes;
     private final AvroSingleObjectCodec<UserEvent> avro = new AvroSingleObjectCodec<>(UserEvent.class);
+    /** Reused per codec (one per operator or thread): a new decoder per record was a hot-path allocation. */
+    private transient java.nio.charset.CharsetDecoder utf8;
 
     public UserEventCodec() {
         this(DEFAULT_MAX_RECORD_BYTES);
@@ -78,10 +80,12 @@ public final class UserEventCodec implements Serializable {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
+            text = utf8.decode(ByteBuffer.wrap(bytes)).toString(); // decode() resets the decoder first
         } catch (CharacterCodingException e) {
             return DecodeResult.reject(RejectReason.NOT_UTF8,
                     "neither Avro (no C3 01 marker) nor valid UTF-8 text");
