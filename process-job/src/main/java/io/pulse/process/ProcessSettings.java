@@ -32,7 +32,37 @@ public final class ProcessSettings implements Serializable {
     public final String checkpointDir;
     public final String stateBackend;
     public final ProcessPipeline.Options pipeline;
+    /** The outputs to build: {@link #ALL_SINKS} by default. */
+    public final java.util.Set<String> sinks;
+    public final String engagementTopic;
+    public final String enrichedTopic;
+    public final String cassandraHost;
+    public final int cassandraPort;
+    public final String cassandraDatacenter;
+    public final String cassandraKeyspace;
+    public final int cassandraMaxInFlight;
+    public final String redisHost;
+    public final int redisPort;
+    public final Duration leaderboardTtl;
+    public final String clickhouseUrl;
+    public final String clickhouseTable;
+    public final int clickhouseBatchSize;
+    public final Duration clickhouseBatchInterval;
+    public final String httpUrl;
+    public final int httpBatchSize;
+    public final Duration httpTimeout;
+    public final String lakeDir;
+    public final int sinkMaxAttempts;
+    public final Duration sinkFirstBackoff;
+    public final int lookupThreads;
+    public final int lookupCacheSize;
+    public final Duration lookupCacheTtl;
+    public final io.pulse.process.pipeline.EngagementPipeline.Options engagement;
     private final Settings raw;
+
+    /** Every output of the job, the values of the {@code sinks} setting. */
+    public static final java.util.List<String> ALL_SINKS =
+            java.util.List.of("postgres", "cassandra", "redis", "clickhouse", "http", "lake", "kafka");
 
     private ProcessSettings(Settings s) {
         raw = s;
@@ -50,6 +80,48 @@ public final class ProcessSettings implements Serializable {
         stateBackend = s.string("state.backend");
         pipeline = new ProcessPipeline.Options(s.duration("watermark.out-of-orderness"), s.duration("watermark.idleness"),
                 s.duration("lateness.allowed"), s.duration("session.gap"), s.duration("user-session.timeout"));
+        sinks = new java.util.LinkedHashSet<>();
+        for (String name : s.string("sinks").split(",")) {
+            String sink = name.strip();
+            if (sink.isEmpty()) {
+                continue;
+            }
+            if (!ALL_SINKS.contains(sink)) {
+                throw new IllegalArgumentException("setting 'sinks' names an unknown sink '" + sink + "'; known: "
+                        + String.join(",", ALL_SINKS));
+            }
+            sinks.add(sink);
+        }
+        engagementTopic = s.string("kafka.engagement-topic");
+        enrichedTopic = s.string("kafka.enriched-topic");
+        cassandraHost = s.string("cassandra.host");
+        cassandraPort = s.integer("cassandra.port");
+        cassandraDatacenter = s.string("cassandra.dc");
+        cassandraKeyspace = s.string("cassandra.keyspace");
+        cassandraMaxInFlight = s.integer("cassandra.max-in-flight");
+        redisHost = s.string("redis.host");
+        redisPort = s.integer("redis.port");
+        leaderboardTtl = s.duration("leaderboard.ttl");
+        clickhouseUrl = s.string("clickhouse.url");
+        clickhouseTable = s.string("clickhouse.table");
+        clickhouseBatchSize = s.integer("clickhouse.batch-size");
+        clickhouseBatchInterval = s.duration("clickhouse.batch-interval");
+        String http = s.string("http.url");
+        httpUrl = http.isEmpty() ? s.string("mock-external.url") + "/events" : http;
+        httpBatchSize = s.integer("http.batch-size");
+        httpTimeout = s.duration("http.timeout");
+        String lake = s.string("lake.dir");
+        // A local path is made absolute here, on the client: TaskManagers run in other directories.
+        lakeDir = lake.contains("://") ? lake : java.nio.file.Path.of(lake).toAbsolutePath().normalize().toString();
+        sinkMaxAttempts = s.integer("sink.max-attempts");
+        sinkFirstBackoff = s.duration("sink.first-backoff");
+        lookupThreads = s.integer("lookup.threads");
+        lookupCacheSize = s.integer("lookup.cache-size");
+        lookupCacheTtl = s.duration("lookup.cache-ttl");
+        engagement = new io.pulse.process.pipeline.EngagementPipeline.Options(pipeline.outOfOrderness(), pipeline.idleness(),
+                pipeline.allowedLateness(), s.duration("leaderboard.size"), s.duration("leaderboard.slide"),
+                io.pulse.process.pipeline.EngagementScorer.parse(s.string("score.weights")), s.duration("lookup.timeout"),
+                s.integer("lookup.capacity"));
         if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
             throw new IllegalArgumentException("setting 'state.backend' must be rocksdb or hashmap, got '" + stateBackend + "'");
         }
@@ -57,6 +129,10 @@ public final class ProcessSettings implements Serializable {
 
     public static ProcessSettings load(String... args) {
         return new ProcessSettings(Settings.load(DEFAULTS, args));
+    }
+
+    public boolean sink(String name) {
+        return sinks.contains(name);
     }
 
     public String jdbcUrl() {
@@ -81,6 +157,36 @@ public final class ProcessSettings implements Serializable {
         d.put("lateness.allowed", "0s");
         d.put("session.gap", "5s");
         d.put("user-session.timeout", "15m");
+        d.put("sinks", String.join(",", ALL_SINKS));
+        d.put("kafka.engagement-topic", Topics.ENGAGEMENT_EVENTS);
+        d.put("kafka.enriched-topic", Topics.ENRICHED_ACTIVITY);
+        d.put("cassandra.host", "127.0.0.1");
+        d.put("cassandra.port", "59042");
+        d.put("cassandra.dc", "datacenter1");
+        d.put("cassandra.keyspace", "pulse");
+        d.put("cassandra.max-in-flight", "256");
+        d.put("redis.host", "127.0.0.1");
+        d.put("redis.port", "56379");
+        d.put("leaderboard.size", "10m");
+        d.put("leaderboard.slide", "1m");
+        d.put("leaderboard.ttl", "1h");
+        d.put("score.weights", "view=1,like=3,comment=4,share=5,complete=2");
+        d.put("clickhouse.url", "http://127.0.0.1:58123");
+        d.put("clickhouse.table", "pulse." + io.pulse.model.Tables.ENGAGEMENT_ENRICHED);
+        d.put("clickhouse.batch-size", "5000");
+        d.put("clickhouse.batch-interval", "1s");
+        d.put("mock-external.url", "http://127.0.0.1:58090");
+        d.put("http.url", ""); // empty: <mock-external.url>/events
+        d.put("http.batch-size", "200");
+        d.put("http.timeout", "10s");
+        d.put("lake.dir", ".pulse/lake");
+        d.put("sink.max-attempts", "8"); // with backoff from 200 ms doubling: about 50 s of retries
+        d.put("sink.first-backoff", "200ms");
+        d.put("lookup.threads", "2");
+        d.put("lookup.cache-size", "10000");
+        d.put("lookup.cache-ttl", "10m");
+        d.put("lookup.timeout", "30s");
+        d.put("lookup.capacity", "100");
         return d;
     }
 

@@ -23,16 +23,22 @@ public final class LeaderboardWindowAssigner extends ProcessFunction<ContentScor
         public long windowStart;
         public String contentId;
         public double score;
+        public int count;
 
-        public static final TypeInformation<WindowScore> TYPE = Types.POJO(WindowScore.class,
-                Map.of("windowStart", Types.LONG, "contentId", Types.STRING, "score", Types.DOUBLE));
+        public static final TypeInformation<WindowScore> TYPE = Types.POJO(WindowScore.class, Map.of(
+                "windowStart", Types.LONG, "contentId", Types.STRING, "score", Types.DOUBLE, "count", Types.INT));
 
         public WindowScore() {}
 
         public WindowScore(long windowStart, String contentId, double score) {
+            this(windowStart, contentId, score, 1);
+        }
+
+        public WindowScore(long windowStart, String contentId, double score, int count) {
             this.windowStart = windowStart;
             this.contentId = contentId;
             this.score = score;
+            this.count = count;
         }
     }
 
@@ -50,7 +56,7 @@ public final class LeaderboardWindowAssigner extends ProcessFunction<ContentScor
             if (windows.isClosed(start, watermark)) {
                 missedOne = true;
             } else {
-                out.collect(new WindowScore(start, s.contentId, s.score));
+                out.collect(new WindowScore(start, s.contentId, s.score, s.count));
             }
         }
         if (missedOne) {

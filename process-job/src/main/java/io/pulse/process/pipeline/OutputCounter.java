@@ -9,6 +9,16 @@ public final class OutputCounter<T> extends RichMapFunction<T, T> {
     private final String output;
     private transient Counter rows;
 
+    /** Counts the rows of one output and writes them to its sink; a null sink leaves the output out. */
+    public static <T> void sink(org.apache.flink.streaming.api.datastream.DataStream<T> rows, String output, String name,
+                                org.apache.flink.api.connector.sink2.Sink<T> sink) {
+        if (sink == null) {
+            return;
+        }
+        rows.map(new OutputCounter<T>(output), rows.getType()).uid("count-" + output).name("count " + output)
+                .sinkTo(sink).uid(output + "-sink").name(name);
+    }
+
     public OutputCounter(String output) {
         this.output = output;
     }

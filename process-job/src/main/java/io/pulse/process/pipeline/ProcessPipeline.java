@@ -46,14 +46,31 @@ public final class ProcessPipeline {
                           Sink<UserSession> userSessions, Sink<SessionCount> aggregatedCounts,
                           Sink<LateActivity> lateEvents, Sink<DecodedRecord> deadLetters) {}
 
+    /** Where every valid activity event goes, late or not (DESIGN.md: raw sinks); null leaves one out. */
+    public record RawOutputs(Sink<Activity> cassandra, Sink<Activity> lake, Sink<Activity> enrichedActivity) {
+        public static RawOutputs none() {
+            return new RawOutputs(null, null, null);
+        }
+    }
+
     private final Source<DecodedRecord, ?, ?> activitySource;
     private final Outputs outputs;
     private final Options options;
+    private final RawOutputs rawOutputs;
+    private final EngagementPipeline engagement;
 
     public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, Outputs outputs, Options options) {
+        this(activitySource, outputs, options, RawOutputs.none(), null);
+    }
+
+    /** The whole job: the analytical outputs, the raw sinks and (when not null) the engagement side. */
+    public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, Outputs outputs, Options options,
+                           RawOutputs rawOutputs, EngagementPipeline engagement) {
         this.activitySource = activitySource;
         this.outputs = outputs;
         this.options = options;
+        this.rawOutputs = rawOutputs;
+        this.engagement = engagement;
     }
 
     public static WatermarkStrategy<DecodedRecord> watermarks(Options options) {
@@ -64,7 +81,7 @@ public final class ProcessPipeline {
                 .withIdleness(options.idleness());
     }
 
-    /** Builds the dataflow; returns the stream of valid activities for further outputs (issue 5's raw sinks). */
+    /** Builds the dataflow; returns the stream of valid activities. */
     public DataStream<Activity> build(StreamExecutionEnvironment env) {
         SingleOutputStreamOperator<Activity> activities = env
                 .fromSource(activitySource, watermarks(options), "kafka user_activity").uid("activity-source")
@@ -111,7 +128,15 @@ public final class ProcessPipeline {
                         tagged(assigned.getSideOutput(ActiveUsersWindowAssigner.LATE), OperatorNames.ACTIVE_USERS),
                         tagged(sessions.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
                         tagged(counts.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
+        DataStream<LateActivity> lateScores = engagement == null ? null : engagement.build(env);
+        if (lateScores != null) {
+            late = late.union(lateScores);
+        }
         late.sinkTo(outputs.lateEvents()).uid("late-events-sink").name("kafka late_events");
+
+        OutputCounter.sink(activities, "user_events", "cassandra user_events", rawOutputs.cassandra());
+        OutputCounter.sink(activities, "lake", "parquet lake", rawOutputs.lake());
+        OutputCounter.sink(activities, "enriched_activity", "kafka enriched_activity", rawOutputs.enrichedActivity());
         return activities;
     }
 
@@ -160,7 +185,6 @@ public final class ProcessPipeline {
     }
 
     private static <T> void sink(SingleOutputStreamOperator<T> rows, String output, Sink<T> sink) {
-        rows.map(new OutputCounter<T>(output), rows.getType()).uid("count-" + output).name("count " + output)
-                .sinkTo(sink).uid(output + "-sink").name("postgres " + output);
+        OutputCounter.sink(rows, output, "postgres " + output, sink);
     }
 }

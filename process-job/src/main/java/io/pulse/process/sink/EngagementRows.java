@@ -30,4 +30,24 @@ public final class EngagementRows {
         row.put("processing_time", e.getProcessingTime().getEpochSecond());
         return row.toString();
     }
+
+    /**
+     * One event for the HTTP system: ISO-8601 event time, event_id as the idempotency key, and no
+     * processing time, so an event sent again has the same body.
+     */
+    public static String http(EnrichedEngagement e) {
+        ObjectNode row = JSON.createObjectNode();
+        row.put("event_id", e.getEventId());
+        row.put("event_time", e.getEventTime().toString());
+        row.put("user_id", e.getUserId());
+        row.put("event_type", e.getEventType());
+        row.put("content_id", e.getContentId());
+        row.put("title", e.getTitle());
+        row.put("content_type", e.getContentType());
+        row.put("length_seconds", e.getLengthSeconds());
+        row.put("duration_ms", e.getDurationMs());
+        row.put("device", e.getDevice());
+        row.put("score", e.getScore());
+        return row.toString();
+    }
 }

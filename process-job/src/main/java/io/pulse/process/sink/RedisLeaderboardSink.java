@@ -12,8 +12,6 @@ import java.util.Map;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Sink V2 writing each closed HOP window to Redis (DESIGN.md "Redis"): the sorted set
@@ -61,10 +59,11 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
 
     static final class Writer implements SinkWriter<LeaderboardWindow> {
         private final Options options;
-        private Jedis redis;
+        private final RedisConnection redis;
 
         Writer(Options options) {
             this.options = options;
+            this.redis = new RedisConnection(options.host(), options.port(), options.maxAttempts(), options.firstBackoff());
         }
 
         @Override
@@ -79,39 +78,7 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
                 args.add(Double.toString(e.getValue()));
                 args.add(e.getKey());
             }
-            Duration backoff = options.firstBackoff();
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    connection().eval(WRITE_WINDOW, keys, args);
-                    return;
-                } catch (JedisException e) {
-                    closeConnection();
-                    if (attempt >= options.maxAttempts()) {
-                        throw new IOException("Redis at " + options.host() + ":" + options.port() + " did not take window "
-                                + Instant.ofEpochMilli(window.windowEnd()) + " after " + attempt + " attempts: " + e, e);
-                    }
-                    Thread.sleep(backoff.toMillis()); // backoff between attempts is the point here
-                    backoff = backoff.multipliedBy(2);
-                }
-            }
-        }
-
-        private Jedis connection() {
-            if (redis == null) {
-                redis = new Jedis(options.host(), options.port());
-            }
-            return redis;
-        }
-
-        private void closeConnection() {
-            if (redis != null) {
-                try {
-                    redis.close();
-                } catch (RuntimeException ignored) {
-                    // a broken connection is being replaced
-                }
-                redis = null;
-            }
+            redis.call("window " + Instant.ofEpochMilli(window.windowEnd()), r -> r.eval(WRITE_WINDOW, keys, args));
         }
 
         @Override
@@ -121,7 +88,7 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
 
         @Override
         public void close() {
-            closeConnection();
+            redis.close();
         }
     }
 }

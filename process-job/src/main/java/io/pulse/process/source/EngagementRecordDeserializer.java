@@ -13,9 +13,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Reads Kafka engagement_events as the ingest job writes them: the row's new value as Avro, or a
- * tombstone for a delete. Tombstones carry no event to enrich and are counted
- * ({@code engagementDeletes}); a value that does not decode is counted ({@code engagementUndecodable})
- * and skipped, never thrown.
+ * tombstone (key = event_id) for a delete, which becomes a {@link Engagement#deletion} so the
+ * leaderboard can take the event back; deletes are counted ({@code engagementDeletes}). A value that
+ * does not decode is counted ({@code engagementUndecodable}) and skipped, never thrown.
  */
 public final class EngagementRecordDeserializer implements KafkaRecordDeserializationSchema<Engagement> {
     private static final long serialVersionUID = 1L;
@@ -39,6 +39,9 @@ public final class EngagementRecordDeserializer implements KafkaRecordDeserializ
         }
         if (record.value() == null) {
             deletes.inc();
+            if (record.key() != null) {
+                out.collect(Engagement.deletion(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
             return;
         }
         AvroSingleObjectCodec.Result<EngagementEvent> result = avro.decode(record.value());

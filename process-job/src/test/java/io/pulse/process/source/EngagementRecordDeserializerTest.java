@@ -43,10 +43,13 @@ class EngagementRecordDeserializerTest {
     }
 
     @Test
-    void tombstonesAndGarbageAreCountedNotThrown() {
+    void aTombstoneBecomesADeletionOfItsKeyAndGarbageIsCountedNotThrown() {
         deserializer.deserialize(record(null), collector);
         deserializer.deserialize(record(new byte[] {1, 2, 3}), collector);
-        assertThat(out).isEmpty();
+        assertThat(out).singleElement().satisfies(e -> {
+            assertThat(e.deleted).isTrue();
+            assertThat(e.eventId).isEqualTo("e-1");
+        });
         assertThat(deserializer.deletes()).isEqualTo(1);
         assertThat(deserializer.undecodable()).isEqualTo(1);
     }

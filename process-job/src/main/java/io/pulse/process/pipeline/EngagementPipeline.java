@@ -1,0 +1,99 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.model.avro.EnrichedEngagement;
+import io.pulse.process.model.ContentScore;
+import io.pulse.process.model.Engagement;
+import io.pulse.process.model.LateActivity;
+import io.pulse.process.model.LeaderboardWindow;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.async.AsyncFunction;
+
+/**
+ * The engagement side of the process job (DESIGN.md "Outputs": Redis, ClickHouse, HTTP): the
+ * engagement_events changes, joined with the content dimension (async lookup), to ClickHouse, the
+ * HTTP system and the Redis content hashes; and scored per event into HOP windows per content, whose
+ * closed windows go whole to the Redis leaderboard. An output that is null is not built.
+ */
+public final class EngagementPipeline {
+    /** Where each output goes; null leaves it out. */
+    public record Outputs(Sink<EnrichedEngagement> clickhouse, Sink<EnrichedEngagement> http,
+                          Sink<EnrichedEngagement> contentHashes, Sink<LeaderboardWindow> leaderboard) {}
+
+    /** Time, score and lookup settings. */
+    public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration leaderboardSize,
+                          Duration leaderboardSlide, EngagementScorer scorer, Duration lookupTimeout, int lookupCapacity) {
+        public static Options defaults() {
+            return new Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10),
+                    Duration.ofMinutes(1), EngagementScorer.defaults(), Duration.ofSeconds(30), 100);
+        }
+    }
+
+    private final Source<Engagement, ?, ?> source;
+    private final AsyncFunction<Engagement, EnrichedEngagement> lookup;
+    private final Outputs outputs;
+    private final Options options;
+
+    public EngagementPipeline(Source<Engagement, ?, ?> source, AsyncFunction<Engagement, EnrichedEngagement> lookup,
+                              Outputs outputs, Options options) {
+        this.source = source;
+        this.lookup = lookup;
+        this.outputs = outputs;
+        this.options = options;
+    }
+
+    public static WatermarkStrategy<Engagement> watermarks(Duration bound, Duration idleness) {
+        return WatermarkStrategy.<Engagement>forGenerator(context -> new PromptWatermarks<>(bound))
+                // A deletion carries no event time: it neither advances nor holds back the watermark.
+                .withTimestampAssigner((e, kafkaTime) -> e.deleted ? Long.MIN_VALUE : e.eventTime)
+                .withIdleness(idleness);
+    }
+
+    /** Builds the engagement dataflow; returns the scores that came too late for a leaderboard window. */
+    public DataStream<LateActivity> build(StreamExecutionEnvironment env) {
+        DataStream<Engagement> changes = env
+                .fromSource(source, watermarks(options.outOfOrderness(), options.idleness()), "kafka engagement_events")
+                .uid("engagement-source")
+                .transform("keep engagement watermark across restarts", Engagement.TYPE, new WatermarkKeeper<>())
+                .uid("engagement-watermark-keeper");
+
+        if (outputs.clickhouse() != null || outputs.http() != null || outputs.contentHashes() != null) {
+            // Ordered: two versions of one event reach the stores in the order they were written.
+            DataStream<EnrichedEngagement> enriched = AsyncDataStream.orderedWait(
+                            changes.filter(e -> !e.deleted).uid("engagement-values").name("engagement values"),
+                            lookup, options.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS, options.lookupCapacity())
+                    .uid("content-lookup").name("lookup content (PostgreSQL)");
+            OutputCounter.sink(enriched, "engagement_enriched", "clickhouse engagement_enriched", outputs.clickhouse());
+            OutputCounter.sink(enriched, "http_events", "http mock-external /events", outputs.http());
+            OutputCounter.sink(enriched, "content_hashes", "redis content:<id>", outputs.contentHashes());
+        }
+        if (outputs.leaderboard() == null) {
+            return null;
+        }
+        SingleOutputStreamOperator<LeaderboardWindowAssigner.WindowScore> assigned = changes
+                .keyBy(e -> e.eventId, Types.STRING)
+                .process(new EngagementChangelog(options.scorer(), options.leaderboardSize(), options.allowedLateness()),
+                        ContentScore.TYPE)
+                .uid("engagement-changelog").name("score changes per event")
+                .process(new LeaderboardWindowAssigner(options.leaderboardSize(), options.leaderboardSlide(),
+                        options.allowedLateness()), LeaderboardWindowAssigner.WindowScore.TYPE)
+                .uid("leaderboard-windows").name("leaderboard windows");
+        DataStream<LeaderboardWindow> windows = assigned
+                .keyBy(s -> s.windowStart, Types.LONG)
+                .process(new LeaderboardCollector(options.leaderboardSize()))
+                .uid(LeaderboardWindowAssigner.OPERATOR).name(LeaderboardWindowAssigner.OPERATOR);
+        OutputCounter.sink(windows, "leaderboard", "redis leaderboard", outputs.leaderboard());
+        return assigned.getSideOutput(LeaderboardWindowAssigner.LATE)
+                .map(ContentScore::asActivity, io.pulse.process.model.Activity.TYPE).uid("late-leaderboard-activity")
+                .process(new LateEventTagger(LeaderboardWindowAssigner.OPERATOR), LateActivity.TYPE)
+                .uid("late-" + LeaderboardWindowAssigner.OPERATOR).name("late " + LeaderboardWindowAssigner.OPERATOR);
+    }
+}
