@@ -64,7 +64,7 @@ public final class ProcessJob {
     /** The engagement side, or null when none of its sinks is on. */
     static EngagementPipeline engagement(ProcessSettings s) {
         RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redisHost, s.redisPort, s.leaderboardTtl,
-                s.sinkMaxAttempts, s.sinkFirstBackoff, "");
+                s.sinkMaxAttempts, s.sinkFirstBackoff, s.redisKeyPrefix);
         EngagementPipeline.Outputs outputs = new EngagementPipeline.Outputs(
                 s.sink("clickhouse") ? new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, s.clickhouseTable,
                         s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff),
@@ -99,6 +99,11 @@ public final class ProcessJob {
         }
         conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         conf.setString("execution.checkpointing.min-pause", "1s");
+        // A store that is down makes a sink fail after its retries; the job then restarts from the
+        // last checkpoint, backing off up to a minute between attempts instead of crash-looping.
+        conf.setString("restart-strategy.type", "exponential-delay");
+        conf.setString("restart-strategy.exponential-delay.initial-backoff", "1s");
+        conf.setString("restart-strategy.exponential-delay.max-backoff", "1min");
         env.configure(conf);
     }
 }

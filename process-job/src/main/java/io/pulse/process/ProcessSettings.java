@@ -17,6 +17,10 @@ import java.util.TreeMap;
 public final class ProcessSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Every output of the job, the values of the {@code sinks} setting. */
+    public static final java.util.List<String> ALL_SINKS =
+            java.util.List.of("postgres", "cassandra", "redis", "clickhouse", "http", "lake", "kafka");
+
     static final Map<String, String> DEFAULTS = defaults();
 
     public final String kafkaBootstrap;
@@ -44,6 +48,7 @@ public final class ProcessSettings implements Serializable {
     public final String redisHost;
     public final int redisPort;
     public final Duration leaderboardTtl;
+    public final String redisKeyPrefix;
     public final String clickhouseUrl;
     public final String clickhouseTable;
     public final int clickhouseBatchSize;
@@ -60,9 +65,6 @@ public final class ProcessSettings implements Serializable {
     public final io.pulse.process.pipeline.EngagementPipeline.Options engagement;
     private final Settings raw;
 
-    /** Every output of the job, the values of the {@code sinks} setting. */
-    public static final java.util.List<String> ALL_SINKS =
-            java.util.List.of("postgres", "cassandra", "redis", "clickhouse", "http", "lake", "kafka");
 
     private ProcessSettings(Settings s) {
         raw = s;
@@ -102,6 +104,7 @@ public final class ProcessSettings implements Serializable {
         redisHost = s.string("redis.host");
         redisPort = s.integer("redis.port");
         leaderboardTtl = s.duration("leaderboard.ttl");
+        redisKeyPrefix = s.string("redis.key-prefix");
         clickhouseUrl = s.string("clickhouse.url");
         clickhouseTable = s.string("clickhouse.table");
         clickhouseBatchSize = s.integer("clickhouse.batch-size");
@@ -170,6 +173,7 @@ public final class ProcessSettings implements Serializable {
         d.put("leaderboard.size", "10m");
         d.put("leaderboard.slide", "1m");
         d.put("leaderboard.ttl", "1h");
+        d.put("redis.key-prefix", ""); // prepended to every Redis key (tests isolate themselves with it)
         d.put("score.weights", "view=1,like=3,comment=4,share=5,complete=2");
         d.put("clickhouse.url", "http://127.0.0.1:58123");
         d.put("clickhouse.table", "pulse." + io.pulse.model.Tables.ENGAGEMENT_ENRICHED);
