@@ -11,6 +11,8 @@ Usage: ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
        ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks
                                               (default 2000000 events)
+       ./pulse bench sinks [--rows N]        each sink of the process job vs its store's bulk path, same rows
+                                              (default 200000 rows)
 Runs on the local stack (./pulse up first). Results go to bench/results/.
 USAGE
 }
@@ -20,6 +22,7 @@ cmd_bench() {
   case $what in
     producer) bench_producer "$@" ;;
     process) bench_process "$@" ;;
+    sinks) bench_sinks "$@" ;;
     ""|-h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
   esac
@@ -135,4 +138,30 @@ bench_process() {
     "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/process-$stamp.json"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
+}
+
+bench_sinks() {
+  local rows=200000
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --rows) rows=$2; shift 2 ;;
+      *) die "unknown option $1 (bench sinks takes --rows N)" ;;
+    esac
+  done
+  local svc
+  for svc in postgres redis clickhouse kafka cassandra; do
+    svc_running "$svc" || die "$svc is not up: start the stack with ./pulse up"
+  done
+  ensure_server_jars flink
+  local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
+  load_stack_env
+  log "bench sinks: $rows rows per sink, Pulse's sink then the store's bulk path, one after the other ..."
+  # shellcheck disable=SC2046
+  "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/sinks-$stamp.flink.log" \
+    -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
+    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.SinkBenchmark "$BENCH_RESULTS/sinks-$stamp.json" "$rows" \
+    || die "the benchmark failed (Flink log: $PULSE_HOME/bench/sinks-$stamp.flink.log)"
+  log "results: $BENCH_RESULTS/sinks-$stamp.json and .md"
 }

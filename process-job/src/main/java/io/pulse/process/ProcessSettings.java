@@ -181,7 +181,7 @@ public final class ProcessSettings implements Serializable {
         d.put("clickhouse.batch-interval", "1s");
         d.put("mock-external.url", "http://127.0.0.1:58090");
         d.put("http.url", ""); // empty: <mock-external.url>/events
-        d.put("http.batch-size", "200");
+        d.put("http.batch-size", "1000");
         d.put("http.timeout", "10s");
         d.put("lake.dir", ".pulse/lake");
         d.put("sink.max-attempts", "8"); // with backoff from 200 ms doubling: about 50 s of retries

@@ -51,7 +51,7 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
     static final class Writer<T> implements SinkWriter<T> {
         private final Options options;
         private final SerializableFunction<T, String> toJsonRow;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         private final URI insert;
         private final StringBuilder batch = new StringBuilder();
         private int rows;

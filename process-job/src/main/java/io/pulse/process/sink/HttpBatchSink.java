@@ -49,7 +49,7 @@ public final class HttpBatchSink<T> implements Sink<T> {
     static final class Writer<T> implements SinkWriter<T> {
         private final Options options;
         private final SerializableFunction<T, String> toJson;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         private final StringBuilder batch = new StringBuilder("[");
         private int size;
 

@@ -1,0 +1,423 @@
+package io.pulse.process.bench;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.pulse.model.Tables;
+import io.pulse.model.avro.EnrichedActivity;
+import io.pulse.model.avro.EnrichedEngagement;
+import io.pulse.model.avro.UserEvent;
+import io.pulse.model.codec.AvroSingleObjectCodec;
+import io.pulse.mock.MockExternalServer;
+import io.pulse.process.ProcessSettings;
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.LeaderboardWindow;
+import io.pulse.process.model.SessionKpi;
+import io.pulse.process.sink.CassandraUserEventsSink;
+import io.pulse.process.sink.ClickHouseHttpSink;
+import io.pulse.process.sink.EngagementRows;
+import io.pulse.process.sink.EnrichedActivityKafkaSink;
+import io.pulse.process.sink.HttpBatchSink;
+import io.pulse.process.sink.ParquetLakeSink;
+import io.pulse.process.sink.PostgresUpsertSinks;
+import io.pulse.process.sink.RedisLeaderboardSink;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.avro.specific.SpecificData;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+import org.postgresql.PGConnection;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+
+/**
+ * {@code ./pulse bench sinks}: for each sink of the process job, Pulse's sink (a bounded Flink job,
+ * one writer, checkpointing on, the job's production options) against the store's own bulk path
+ * for the very same rows, measured one after the other in the same run, into scratch tables, keys
+ * and topics that are removed afterwards. Bulk paths: Cassandra async driver writes (1024 in
+ * flight), a Redis pipeline, one ClickHouse HTTP INSERT of all rows, PostgreSQL COPY, one HTTP POST
+ * of all events, a plain idempotent Kafka producer, a Parquet writer on a local file.
+ * Arguments: RESULT_FILE ROWS, settings from the stack's environment (PULSE_*).
+ */
+public final class SinkBenchmark {
+    private static final long T0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
+    private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
+
+    private SinkBenchmark() {}
+
+    record Pair(String sink, String bulkPath, long rows, double pulseSeconds, double bulkSeconds) {
+        double pulseRate() {
+            return rows / pulseSeconds;
+        }
+
+        double bulkRate() {
+            return rows / bulkSeconds;
+        }
+
+        double ratio() {
+            return pulseRate() / bulkRate();
+        }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path result = Path.of(args[0]);
+        int rows = Integer.parseInt(args[1]);
+        ProcessSettings s = ProcessSettings.load();
+        List<Pair> pairs = new ArrayList<>();
+        warmUp();
+        pairs.add(postgres(s, rows));
+        pairs.add(cassandra(s, rows));
+        pairs.add(redis(s, rows));
+        pairs.add(clickhouse(s, rows));
+        pairs.add(http(s, rows));
+        pairs.add(kafka(s, rows));
+        pairs.add(lake(rows));
+        write(result, rows, pairs);
+    }
+
+    // ------------------------------------------------------------------ rows, the same on both sides
+
+    static Activity activity(long i) {
+        Activity a = Activity.of("bench-" + RUN + "-" + i, "bench-" + RUN + "-u" + (i % 1000), i % 3 == 0 ? "click" : "page_view",
+                T0 + i * 10);
+        a.device = i % 2 == 0 ? "Web" : "iPhone";
+        a.page = "/products/" + (i % 100);
+        a.metadata = new HashMap<>(Map.of("campaign", "c" + (i % 7)));
+        return a;
+    }
+
+    static EnrichedEngagement engagement(long i) {
+        return EnrichedEngagement.newBuilder().setEventId("bench-" + RUN + "-" + i).setEventTime(Instant.ofEpochMilli(T0 + i * 10))
+                .setUserId("u" + (i % 1000)).setEventType("like").setContentId("c" + (i % 500)).setTitle("Title " + (i % 500))
+                .setContentType("video").setLengthSeconds(120).setDurationMs(3000).setDevice("Web").setScore(3.0)
+                .setProcessingTime(Instant.ofEpochMilli(T0)).build();
+    }
+
+    static SessionKpi kpi(long i) {
+        long start = T0 + (i / 1000) * 300_000;
+        return new SessionKpi("bench" + RUN + "u" + (i % 1000) + "_" + start, "Web", "u" + (i % 1000), start, start + 300_000,
+                start + 1000, start + 200_000, 199, i % 5 == 0, i % 11 == 0, 1 + i % 40);
+    }
+
+    static final int LEADERBOARD_MEMBERS = 1000;
+
+    static LeaderboardWindow window(long w) {
+        Map<String, Double> scores = new HashMap<>();
+        for (int c = 0; c < LEADERBOARD_MEMBERS; c++) {
+            scores.put("c" + c, (double) ((w * 31 + c * 17) % 1000));
+        }
+        return new LeaderboardWindow(T0 + w * 60_000 - 600_000, T0 + w * 60_000, scores);
+    }
+
+    // ------------------------------------------------------------------ pairs
+
+    static Pair postgres(ProcessSettings s, int rows) throws Exception {
+        String schema = "bench_" + RUN;
+        String url = s.jdbcUrl() + (s.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
+             Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+            st.execute("CREATE TABLE " + schema + "." + Tables.SESSION_KPIS + " (LIKE public." + Tables.SESSION_KPIS + " INCLUDING ALL)");
+            PostgresUpsertSinks sinks = new PostgresUpsertSinks(url, s.postgres.user(), s.postgres.password(), s.jdbcBatchSize,
+                    s.jdbcBatchInterval);
+            double pulse = job("postgres session_kpis upserts", rows, SinkBenchmark::kpi,
+                    TypeInformation.of(SessionKpi.class), sinks.sessionKpis());
+            st.execute("TRUNCATE " + schema + "." + Tables.SESSION_KPIS);
+            double bulk = timed("PostgreSQL COPY", rows, () -> {
+                StringBuilder csv = new StringBuilder();
+                for (long i = 0; i < rows; i++) {
+                    SessionKpi k = kpi(i);
+                    csv.append(k.sessionId()).append(',').append(k.device()).append(',').append(k.userId()).append(',')
+                            .append(Instant.ofEpochMilli(k.sessionStart())).append(',').append(Instant.ofEpochMilli(k.sessionEnd()))
+                            .append(',').append(Instant.ofEpochMilli(k.firstEventTime())).append(',')
+                            .append(Instant.ofEpochMilli(k.lastEventTime())).append(',').append(k.sessionDurationS()).append(',')
+                            .append(k.didLogin()).append(',').append(k.didPurchase()).append(',').append(k.totalActions()).append('\n');
+                }
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + schema + "." + Tables.SESSION_KPIS + " (session_id, device, "
+                        + "user_id, session_start, session_end, first_event_time, last_event_time, session_duration_s, did_login, "
+                        + "did_purchase, total_actions) FROM STDIN WITH (FORMAT csv)", new StringReader(csv.toString()));
+            });
+            return new Pair("postgres (session_kpis upserts)", "COPY", rows, pulse, bulk);
+        } finally {
+            try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
+                 Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    static Pair cassandra(ProcessSettings s, int rows) throws Exception {
+        CassandraUserEventsSink sink = new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandraHost, s.cassandraPort,
+                s.cassandraDatacenter, s.cassandraKeyspace, s.cassandraMaxInFlight, Duration.ofMinutes(1)));
+        try (CqlSession session = CqlSession.builder().addContactPoint(new InetSocketAddress(s.cassandraHost, s.cassandraPort))
+                .withLocalDatacenter(s.cassandraDatacenter).build()) {
+            try {
+                double pulse = job("cassandra user_events", rows, SinkBenchmark::activity, Activity.TYPE, sink);
+                PreparedStatement insert = session.prepare("INSERT INTO " + s.cassandraKeyspace + "." + Tables.USER_EVENTS
+                        + " (user_id, bucket_date, event_time, event_type, event_id, device, page, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                double bulk = timed("Cassandra async driver writes", rows, () -> {
+                    Semaphore inFlight = new Semaphore(1024);
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    for (long i = 0; i < rows; i++) {
+                        Activity a = activity(i);
+                        inFlight.acquire();
+                        session.executeAsync(insert.bind(a.userId, CassandraUserEventsSink.bucketDate(a.eventTime),
+                                Instant.ofEpochMilli(a.eventTime), a.eventType, a.eventId, a.device, a.page, a.metadata))
+                                .whenComplete((r, e) -> {
+                                    if (e != null) {
+                                        failure.compareAndSet(null, e);
+                                    }
+                                    inFlight.release();
+                                });
+                    }
+                    inFlight.acquire(1024);
+                    if (failure.get() != null) {
+                        throw new IllegalStateException(failure.get());
+                    }
+                });
+                return new Pair("cassandra (user_events)", "async driver writes, 1024 in flight", rows, pulse, bulk);
+            } finally {
+                PreparedStatement delete = session.prepare("DELETE FROM " + s.cassandraKeyspace + "." + Tables.USER_EVENTS
+                        + " WHERE user_id = ? AND bucket_date = ?");
+                for (int u = 0; u < 1000; u++) {
+                    for (long day = 0; day * 86_400_000L <= rows * 10L; day++) {
+                        session.execute(delete.bind("bench-" + RUN + "-u" + u, CassandraUserEventsSink.bucketDate(T0 + day * 86_400_000L)));
+                    }
+                }
+            }
+        }
+    }
+
+    static Pair redis(ProcessSettings s, int rows) throws Exception {
+        int windows = Math.max(1, rows / LEADERBOARD_MEMBERS);
+        long members = (long) windows * LEADERBOARD_MEMBERS;
+        String prefix = "bench-" + RUN + ":";
+        try (Jedis redis = new Jedis(s.redisHost, s.redisPort)) {
+            try {
+                RedisLeaderboardSink sink = new RedisLeaderboardSink(new RedisLeaderboardSink.Options(s.redisHost, s.redisPort,
+                        Duration.ofMinutes(10), s.sinkMaxAttempts, s.sinkFirstBackoff, prefix));
+                double pulse = job("redis leaderboard", windows, SinkBenchmark::window, TypeInformation.of(LeaderboardWindow.class), sink);
+                double bulk = timed("Redis pipelined ZADD", members, () -> {
+                    Pipeline p = redis.pipelined();
+                    for (long w = 0; w < windows; w++) {
+                        LeaderboardWindow lw = window(w);
+                        String key = prefix + "bulk:" + Tables.leaderboardWindowKey(Instant.ofEpochMilli(lw.windowEnd()));
+                        p.zadd(key, lw.scores());
+                        p.expire(key, 600);
+                    }
+                    p.sync();
+                });
+                return new Pair("redis (leaderboard windows, " + LEADERBOARD_MEMBERS + " members each)", "pipelined ZADD",
+                        members, pulse, bulk);
+            } finally {
+                redis.keys(prefix + "*").forEach(redis::del);
+            }
+        }
+    }
+
+    static Pair clickhouse(ProcessSettings s, int rows) throws Exception {
+        String table = "pulse.bench_" + RUN;
+        clickhouseQuery(s, "CREATE TABLE " + table + " AS " + s.clickhouseTable, null);
+        try {
+            ClickHouseHttpSink<EnrichedEngagement> sink = new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, table,
+                    s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff), EngagementRows::clickhouse);
+            double pulse = job("clickhouse engagement_enriched", rows, SinkBenchmark::engagement,
+                    TypeInformation.of(EnrichedEngagement.class), sink);
+            clickhouseQuery(s, "TRUNCATE TABLE " + table, null);
+            double bulk = timed("ClickHouse one INSERT of all rows", rows, () -> {
+                StringBuilder body = new StringBuilder();
+                for (long i = 0; i < rows; i++) {
+                    body.append(EngagementRows.clickhouse(engagement(i))).append('\n');
+                }
+                clickhouseQuery(s, "INSERT INTO " + table + " FORMAT JSONEachRow", body.toString());
+            });
+            return new Pair("clickhouse (engagement_enriched)", "one INSERT ... FORMAT JSONEachRow of all rows", rows, pulse, bulk);
+        } finally {
+            clickhouseQuery(s, "DROP TABLE IF EXISTS " + table, null);
+        }
+    }
+
+    static Pair http(ProcessSettings s, int rows) throws Exception {
+        try (MockExternalServer external = MockExternalServer.startOnFreePort()) {
+            String url = "http://127.0.0.1:" + external.port() + "/events";
+            HttpBatchSink<EnrichedEngagement> sink = new HttpBatchSink<>(new HttpBatchSink.Options(url, s.httpBatchSize, s.httpTimeout,
+                    s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http);
+            double pulse = job("http mock-external", rows, SinkBenchmark::engagement, TypeInformation.of(EnrichedEngagement.class), sink);
+            external.ledger().reset();
+            double bulk = timed("one POST of all events", rows, () -> {
+                StringBuilder body = new StringBuilder("[");
+                for (long i = 0; i < rows; i++) {
+                    body.append(i == 0 ? "" : ",").append(EngagementRows.http(engagement(i)));
+                }
+                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString()))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("mock-external: " + response.body());
+                }
+            });
+            return new Pair("http (mock-external /events, batches of " + s.httpBatchSize + ")", "one POST of all events", rows, pulse, bulk);
+        }
+    }
+
+    static Pair kafka(ProcessSettings s, int rows) throws Exception {
+        String pulseTopic = "bench-enriched-pulse-" + RUN;
+        String bulkTopic = "bench-enriched-bulk-" + RUN;
+        Properties admin = new Properties();
+        admin.put("bootstrap.servers", s.kafkaBootstrap);
+        try (Admin kafkaAdmin = Admin.create(admin)) {
+            kafkaAdmin.createTopics(List.of(new NewTopic(pulseTopic, 2, (short) 1), new NewTopic(bulkTopic, 2, (short) 1))).all()
+                    .get(60, TimeUnit.SECONDS);
+            try {
+                double pulse = job("kafka enriched_activity (exactly once)", rows, SinkBenchmark::activity, Activity.TYPE,
+                        EnrichedActivityKafkaSink.create(s.kafkaBootstrap, pulseTopic, "bench-" + RUN));
+                Properties props = new Properties();
+                props.put("bootstrap.servers", s.kafkaBootstrap);
+                props.put("acks", "all");
+                props.put("enable.idempotence", "true");
+                double bulk = timed("plain idempotent producer", rows, () -> {
+                    AvroSingleObjectCodec<EnrichedActivity> avro = new AvroSingleObjectCodec<>(EnrichedActivity.class);
+                    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                            new ByteArraySerializer())) {
+                        for (long i = 0; i < rows; i++) {
+                            Activity a = activity(i);
+                            producer.send(new ProducerRecord<>(bulkTopic, a.userId.getBytes(StandardCharsets.UTF_8),
+                                    avro.encode(EnrichedActivityKafkaSink.enrich(a, T0))));
+                        }
+                        producer.flush();
+                    }
+                });
+                return new Pair("kafka (enriched_activity, transactional)", "plain idempotent producer, acks=all", rows, pulse, bulk);
+            } finally {
+                kafkaAdmin.deleteTopics(List.of(pulseTopic, bulkTopic)).all().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static Pair lake(int rows) throws Exception {
+        Path dir = Files.createTempDirectory("pulse-bench-lake");
+        try {
+            double pulse = job("parquet lake (FileSink)", rows, SinkBenchmark::activity, Activity.TYPE,
+                    ParquetLakeSink.create(dir.resolve("pulse").toString()));
+            double bulk = timed("ParquetWriter on a local file", rows, () -> {
+                try (ParquetWriter<UserEvent> writer = AvroParquetWriter.<UserEvent>builder(new LocalOutputFile(dir.resolve("bulk.parquet")))
+                        .withSchema(UserEvent.getClassSchema()).withDataModel(SpecificData.getForClass(UserEvent.class))
+                        .withConf(new PlainParquetConfiguration()).withCompressionCodec(CompressionCodecName.UNCOMPRESSED).build()) {
+                    for (long i = 0; i < rows; i++) {
+                        writer.write(activity(i).toUserEvent());
+                    }
+                }
+            });
+            return new Pair("parquet lake (FileSink, committed on checkpoint)", "ParquetWriter on one local file", rows, pulse, bulk);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ measuring
+
+    /** One warm-up job, so the first measured pair does not pay for class loading and JIT alone. */
+    static void warmUp() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromSequence(0, 100_000).map(SinkBenchmark::activity, Activity.TYPE).sinkTo(
+                new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
+        env.execute("warm-up");
+    }
+
+    /** Seconds a bounded one-writer job takes to write {@code rows} generated rows through {@code sink}. */
+    static <T> double job(String name, long rows, MapFunction<Long, T> rowOf, TypeInformation<T> type, Sink<T> sink) throws Exception {
+        System.err.printf("  %s: Pulse sink, %d rows ...%n", name, rows);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);
+        env.fromSequence(0, rows - 1).map(rowOf, type).sinkTo(sink);
+        JobExecutionResult result = env.execute("bench sink " + name);
+        double seconds = result.getNetRuntime(TimeUnit.MILLISECONDS) / 1000.0;
+        System.err.printf(Locale.ROOT, "  %s: Pulse sink %.2f s = %.0f rows/s%n", name, seconds, rows / seconds);
+        return seconds;
+    }
+
+    static double timed(String name, long rows, Body body) throws Exception {
+        System.err.printf("  %s, %d rows ...%n", name, rows);
+        long start = System.nanoTime();
+        body.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.err.printf(Locale.ROOT, "  %s %.2f s = %.0f rows/s%n", name, seconds, rows / seconds);
+        return seconds;
+    }
+
+    static void clickhouseQuery(ProcessSettings s, String sql, String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(s.clickhouseUrl + "/?query="
+                        + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("ClickHouse refused '" + sql + "': " + response.body());
+        }
+    }
+
+    static void write(Path result, int rows, List<Pair> pairs) throws IOException {
+        StringBuilder json = new StringBuilder();
+        json.append(String.format(Locale.ROOT, "{\n  \"benchmark\": \"sinks\",\n  \"timestamp\": \"%s\",\n  \"machine\": \"%d cores, Java %s\",\n"
+                + "  \"rows\": %d,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
+                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows));
+        StringBuilder md = new StringBuilder("| sink | Pulse rows/s | bulk path | bulk rows/s | ratio |\n| --- | ---: | --- | ---: | ---: |\n");
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            json.append(String.format(Locale.ROOT, "    {\"sink\": \"%s\", \"rows\": %d, \"pulse_rows_per_s\": %.0f, \"bulk_path\": \"%s\", "
+                    + "\"bulk_rows_per_s\": %.0f, \"ratio\": %.3f}%s%n", p.sink(), p.rows(), p.pulseRate(), p.bulkPath(), p.bulkRate(),
+                    p.ratio(), i + 1 < pairs.size() ? "," : ""));
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.0f | %.2f |%n", p.sink(), p.pulseRate(), p.bulkPath(),
+                    p.bulkRate(), p.ratio()));
+            System.out.printf(Locale.ROOT, "sinks: %-50s Pulse %9.0f rows/s, %s %9.0f rows/s, ratio %.2f (goal >= 0.5)%n",
+                    p.sink(), p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio());
+        }
+        json.append("  ]\n}\n");
+        Files.createDirectories(result.getParent());
+        Files.writeString(result, json.toString());
+        Files.writeString(Path.of(result.toString().replaceAll("\\.json$", ".md")), md.toString());
+    }
+}
