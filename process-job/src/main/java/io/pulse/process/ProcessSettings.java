@@ -167,7 +167,7 @@ public final class ProcessSettings implements Serializable {
         d.put("cassandra.port", "59042");
         d.put("cassandra.dc", "datacenter1");
         d.put("cassandra.keyspace", "pulse");
-        d.put("cassandra.max-in-flight", "256");
+        d.put("cassandra.max-in-flight", "1024"); // the driver's requests per connection
         d.put("redis.host", "127.0.0.1");
         d.put("redis.port", "56379");
         d.put("leaderboard.size", "10m");
@@ -177,7 +177,7 @@ public final class ProcessSettings implements Serializable {
         d.put("score.weights", "view=1,like=3,comment=4,share=5,complete=2");
         d.put("clickhouse.url", "http://127.0.0.1:58123");
         d.put("clickhouse.table", "pulse." + io.pulse.model.Tables.ENGAGEMENT_ENRICHED);
-        d.put("clickhouse.batch-size", "5000");
+        d.put("clickhouse.batch-size", "20000"); // ClickHouse wants few, large inserts
         d.put("clickhouse.batch-interval", "1s");
         d.put("mock-external.url", "http://127.0.0.1:58090");
         d.put("http.url", ""); // empty: <mock-external.url>/events

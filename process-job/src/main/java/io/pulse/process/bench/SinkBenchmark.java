@@ -79,6 +79,9 @@ public final class SinkBenchmark {
     private static final long T0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
     private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
 
+    /** Seconds one bounded job spends starting and stopping, whatever it writes (measured on a 1-row job). */
+    static double startup;
+
     private SinkBenchmark() {}
 
     record Pair(String sink, String bulkPath, long rows, double pulseSeconds, double bulkSeconds) {
@@ -93,6 +96,11 @@ public final class SinkBenchmark {
         double ratio() {
             return pulseRate() / bulkRate();
         }
+
+        /** The ratio with the job's fixed start-up taken out of Pulse's time (a long-running job pays it once). */
+        double steadyRatio() {
+            return rows / Math.max(1e-3, pulseSeconds - startup) / bulkRate();
+        }
     }
 
     interface Body {
@@ -105,6 +113,8 @@ public final class SinkBenchmark {
         ProcessSettings s = ProcessSettings.load();
         List<Pair> pairs = new ArrayList<>();
         warmUp();
+        startup = job("empty job (start-up and shut-down of one job)", 1, SinkBenchmark::activity, Activity.TYPE,
+                new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
         pairs.add(postgres(s, rows));
         pairs.add(cassandra(s, rows));
         pairs.add(redis(s, rows));
@@ -277,6 +287,9 @@ public final class SinkBenchmark {
         }
     }
 
+    /** The largest batch mock-external takes is 16 MiB; 20,000 events stay well below. */
+    static final int HTTP_BULK_BATCH = 20_000;
+
     static Pair http(ProcessSettings s, int rows) throws Exception {
         try (MockExternalServer external = MockExternalServer.startOnFreePort()) {
             String url = "http://127.0.0.1:" + external.port() + "/events";
@@ -284,19 +297,23 @@ public final class SinkBenchmark {
                     s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http);
             double pulse = job("http mock-external", rows, SinkBenchmark::engagement, TypeInformation.of(EnrichedEngagement.class), sink);
             external.ledger().reset();
-            double bulk = timed("one POST of all events", rows, () -> {
-                StringBuilder body = new StringBuilder("[");
-                for (long i = 0; i < rows; i++) {
-                    body.append(i == 0 ? "" : ",").append(EngagementRows.http(engagement(i)));
-                }
-                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString()))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException("mock-external: " + response.body());
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            double bulk = timed("POSTs of " + HTTP_BULK_BATCH + " events", rows, () -> {
+                for (long first = 0; first < rows; first += HTTP_BULK_BATCH) {
+                    StringBuilder body = new StringBuilder("[");
+                    for (long i = first; i < Math.min(rows, first + HTTP_BULK_BATCH); i++) {
+                        body.append(i == first ? "" : ",").append(EngagementRows.http(engagement(i)));
+                    }
+                    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString()))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("mock-external: " + response.body());
+                    }
                 }
             });
-            return new Pair("http (mock-external /events, batches of " + s.httpBatchSize + ")", "one POST of all events", rows, pulse, bulk);
+            return new Pair("http (mock-external /events, batches of " + s.httpBatchSize + ")",
+                    "POSTs of " + HTTP_BULK_BATCH + " events", rows, pulse, bulk);
         }
     }
 
@@ -402,18 +419,19 @@ public final class SinkBenchmark {
     static void write(Path result, int rows, List<Pair> pairs) throws IOException {
         StringBuilder json = new StringBuilder();
         json.append(String.format(Locale.ROOT, "{\n  \"benchmark\": \"sinks\",\n  \"timestamp\": \"%s\",\n  \"machine\": \"%d cores, Java %s\",\n"
-                + "  \"rows\": %d,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
-                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows));
-        StringBuilder md = new StringBuilder("| sink | Pulse rows/s | bulk path | bulk rows/s | ratio |\n| --- | ---: | --- | ---: | ---: |\n");
+                + "  \"rows\": %d,\n  \"job_startup_s\": %.2f,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
+                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows, startup));
+        StringBuilder md = new StringBuilder("| sink | Pulse rows/s | bulk path | bulk rows/s | ratio | ratio without job start-up |\n"
+                + "| --- | ---: | --- | ---: | ---: | ---: |\n");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
             json.append(String.format(Locale.ROOT, "    {\"sink\": \"%s\", \"rows\": %d, \"pulse_rows_per_s\": %.0f, \"bulk_path\": \"%s\", "
-                    + "\"bulk_rows_per_s\": %.0f, \"ratio\": %.3f}%s%n", p.sink(), p.rows(), p.pulseRate(), p.bulkPath(), p.bulkRate(),
-                    p.ratio(), i + 1 < pairs.size() ? "," : ""));
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.0f | %.2f |%n", p.sink(), p.pulseRate(), p.bulkPath(),
-                    p.bulkRate(), p.ratio()));
-            System.out.printf(Locale.ROOT, "sinks: %-50s Pulse %9.0f rows/s, %s %9.0f rows/s, ratio %.2f (goal >= 0.5)%n",
-                    p.sink(), p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio());
+                    + "\"bulk_rows_per_s\": %.0f, \"ratio\": %.3f, \"ratio_without_job_startup\": %.3f}%s%n", p.sink(), p.rows(),
+                    p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(), i + 1 < pairs.size() ? "," : ""));
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.0f | %.2f | %.2f |%n", p.sink(), p.pulseRate(), p.bulkPath(),
+                    p.bulkRate(), p.ratio(), p.steadyRatio()));
+            System.out.printf(Locale.ROOT, "sinks: %-50s Pulse %9.0f rows/s, %s %9.0f rows/s, ratio %.2f (%.2f without the job's "
+                    + "%.1f s start-up; goal >= 0.5)%n", p.sink(), p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(), startup);
         }
         json.append("  ]\n}\n");
         Files.createDirectories(result.getParent());

@@ -23,8 +23,11 @@ public final class PostgresUpsertSinks {
     private final JdbcExecutionOptions execution;
 
     public PostgresUpsertSinks(String jdbcUrl, String user, String password, int batchSize, Duration batchInterval) {
+        // pgjdbc sends a batch as one multi-row INSERT instead of one statement per row: ~2x faster.
+        String url = jdbcUrl.contains("reWriteBatchedInserts") ? jdbcUrl
+                : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
         this.connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(jdbcUrl).withDriverName("org.postgresql.Driver")
+                .withUrl(url).withDriverName("org.postgresql.Driver")
                 .withUsername(user).withPassword(password).build();
         this.execution = JdbcExecutionOptions.builder()
                 .withBatchSize(batchSize).withBatchIntervalMs(batchInterval.toMillis()).withMaxRetries(5).build();

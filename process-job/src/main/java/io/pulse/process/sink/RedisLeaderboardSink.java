@@ -25,7 +25,7 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
     /** KEYS: window set, leaderboard, marker. ARGV: window end ms, ttl s, then score/member pairs. */
     static final String WRITE_WINDOW = String.join("\n",
             "redis.call('DEL', KEYS[1])",
-            "for i = 3, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end",
+            "for i = 3, #ARGV, 2000 do redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 1999, #ARGV))) end",
             "redis.call('EXPIRE', KEYS[1], ARGV[2])",
             "local current = redis.call('GET', KEYS[3])",
             "if (not current) or tonumber(current) <= tonumber(ARGV[1]) then",
