@@ -58,6 +58,23 @@ public final class LocalStack implements AutoCloseable {
         return StackEndpoints.read(file);
     }
 
+    /**
+     * The stack this test run uses ({@code ./pulse test}'s, named by PULSE_TEST_STACK_HOME and
+     * PULSE_TEST_STACK_OFFSET, else the user's {@code .pulse}), to drive with the launcher (restart
+     * one server, say); closing it leaves the stack up.
+     */
+    public static LocalStack shared() {
+        String home = System.getenv("PULSE_TEST_STACK_HOME");
+        String offset = System.getenv("PULSE_TEST_STACK_OFFSET");
+        return new LocalStack(repoRoot(), home != null ? Path.of(home) : repoRoot().resolve(".pulse"),
+                offset != null ? Integer.parseInt(offset) : 0, false, Map.of());
+    }
+
+    /** The stack's state directory (PULSE_HOME): data, logs, PID files. */
+    public Path home() {
+        return home;
+    }
+
     /** Starts a private stack (all servers, or the named ones) under {@code home} with ports moved by {@code portOffset}. */
     public static LocalStack start(Path home, int portOffset, String... services) {
         return start(home, portOffset, Map.of(), services);

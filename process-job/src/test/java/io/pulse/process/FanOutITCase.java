@@ -1,5 +1,15 @@
 package io.pulse.process;
 
+import static io.pulse.process.SinkContents.awaitTrue;
+import static io.pulse.process.SinkContents.cassandraRows;
+import static io.pulse.process.SinkContents.clickhouse;
+import static io.pulse.process.SinkContents.clickhouseRows;
+import static io.pulse.process.SinkContents.externalKeys;
+import static io.pulse.process.SinkContents.lakeDirectories;
+import static io.pulse.process.SinkContents.lakeRows;
+import static io.pulse.process.SinkContents.leaderboard;
+import static io.pulse.process.SinkContents.redisWindows;
+import static io.pulse.process.SinkContents.windowDifferences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -41,8 +51,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -58,6 +66,8 @@ import org.apache.parquet.io.LocalInputFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.pulse.process.ReferenceModel.EngagementChange;
+import io.pulse.process.ReferenceModel.Event;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.resps.Tuple;
 
@@ -72,7 +82,8 @@ class FanOutITCase {
     private static final long T0 = Instant.parse("2025-07-24T23:40:00Z").toEpochMilli(); // crosses midnight UTC
     private static final long MINUTE = 60_000;
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static final Map<String, Double> WEIGHTS = Map.of("view", 1.0, "like", 3.0, "comment", 4.0, "share", 5.0, "complete", 2.0);
+    private static final Map<String, Double> WEIGHTS = ReferenceModel.WEIGHTS;
+    private static final List<java.time.LocalDate> DAYS = List.of(java.time.LocalDate.parse("2025-07-24"), java.time.LocalDate.parse("2025-07-25"));
     private static StackEndpoints stack;
 
     @TempDir Path temp;
@@ -82,34 +93,30 @@ class FanOutITCase {
         stack = LocalStack.sharedEndpoints();
     }
 
-    record Act(String id, String user, String type, long time, String device, String page) {}
-
-    record Eng(String id, String content, String user, String type, long time, boolean deleted) {}
-
     @Test
     void everySinkHoldsExactlyWhatTheInputImplies() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         Random random = new Random(5);
-        List<Act> activity = new ArrayList<>();
+        List<Event> activity = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
-            activity.add(new Act("a-" + run + "-" + i, "fan-" + run + "-u" + random.nextInt(12), random.nextBoolean() ? "page_view" : "click",
+            activity.add(new Event("a-" + run + "-" + i, "fan-" + run + "-u" + random.nextInt(12), random.nextBoolean() ? "page_view" : "click",
                     T0 + random.nextInt(40) * MINUTE + random.nextInt(60_000), i % 3 == 0 ? "Web" : "iPhone", "/p" + random.nextInt(4)));
         }
         List<String> contents = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
         String missingContent = UUID.randomUUID().toString(); // no row in content: enriched with nulls
-        List<Eng> changes = new ArrayList<>();
+        List<EngagementChange> changes = new ArrayList<>();
         String[] types = WEIGHTS.keySet().toArray(new String[0]);
         java.util.Arrays.sort(types);
         for (int i = 0; i < 120; i++) {
             String content = i % 10 == 9 ? missingContent : contents.get(random.nextInt(contents.size()));
-            changes.add(new Eng(UUID.randomUUID().toString(), content, "fan-" + run + "-u" + random.nextInt(12),
+            changes.add(new EngagementChange(UUID.randomUUID().toString(), content, "fan-" + run + "-u" + random.nextInt(12),
                     types[random.nextInt(types.length)], T0 + random.nextInt(30) * MINUTE + random.nextInt(60_000), false));
         }
-        Eng updated = changes.get(3);
-        changes.add(new Eng(updated.id(), updated.content(), updated.user(), updated.type().equals("share") ? "view" : "share",
+        EngagementChange updated = changes.get(3);
+        changes.add(new EngagementChange(updated.id(), updated.content(), updated.user(), updated.type().equals("share") ? "view" : "share",
                 updated.time(), false)); // an update of the row
-        Eng deleted = changes.get(7);
-        changes.add(new Eng(deleted.id(), null, null, null, 0, true)); // a delete of the row
+        EngagementChange deleted = changes.get(7);
+        changes.add(new EngagementChange(deleted.id(), null, null, null, 0, true)); // a delete of the row
 
         Path lake = temp.resolve("lake");
         String prefix = "fan-" + run + ":";
@@ -138,12 +145,12 @@ class FanOutITCase {
                     insert.executeUpdate();
                 }
             }
-            for (Act a : activity) {
+            for (Event a : activity) {
                 kafka.send(new ProducerRecord<>(activityTopic.name(), a.user().getBytes(StandardCharsets.UTF_8),
                         new UserEventCodec().encode(userEvent(a), WireFormat.AVRO)));
             }
             AvroSingleObjectCodec<EngagementEvent> avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
-            for (Eng e : changes) {
+            for (EngagementChange e : changes) {
                 kafka.send(new ProducerRecord<>(engagementTopic.name(), e.id().getBytes(StandardCharsets.UTF_8),
                         e.deleted() ? null : avro.encode(engagementEvent(e))));
             }
@@ -151,9 +158,9 @@ class FanOutITCase {
             long closer = T0 + 300 * MINUTE;
             for (int p = 0; p < 2; p++) {
                 kafka.send(new ProducerRecord<>(activityTopic.name(), p, null, new UserEventCodec().encode(
-                        userEvent(new Act("closer-" + run + "-" + p, "fan-" + run + "-closer", "click", closer, "Web", null)), WireFormat.JSON)));
+                        userEvent(new Event("closer-" + run + "-" + p, "fan-" + run + "-closer", "click", closer, "Web", null)), WireFormat.JSON)));
             }
-            Eng closerEngagement = new Eng(UUID.randomUUID().toString(), missingContent, "fan-" + run + "-closer", "view", closer, false);
+            EngagementChange closerEngagement = new EngagementChange(UUID.randomUUID().toString(), missingContent, "fan-" + run + "-closer", "view", closer, false);
             kafka.send(new ProducerRecord<>(engagementTopic.name(), closerEngagement.id().getBytes(StandardCharsets.UTF_8),
                     avro.encode(engagementEvent(closerEngagement))));
             kafka.flush();
@@ -174,43 +181,28 @@ class FanOutITCase {
             JobClient job = start(settings);
             try {
                 // --- expectations, computed here ---
-                List<Act> allActivity = new ArrayList<>(activity);
+                List<Event> allActivity = new ArrayList<>(activity);
                 for (int p = 0; p < 2; p++) {
-                    allActivity.add(new Act("closer-" + run + "-" + p, "fan-" + run + "-closer", "click", closer, "Web", null));
+                    allActivity.add(new Event("closer-" + run + "-" + p, "fan-" + run + "-closer", "click", closer, "Web", null));
                 }
                 Set<String> expectedRaw = new TreeSet<>();
-                allActivity.forEach(a -> expectedRaw.add(raw(a)));
-
-                Map<String, Eng> current = new LinkedHashMap<>(); // event_id -> latest value
-                Map<String, Eng> lastValue = new LinkedHashMap<>(); // event_id -> latest non-deleted value
-                for (Eng e : changes) {
-                    if (e.deleted()) {
-                        current.remove(e.id());
-                    } else {
-                        current.put(e.id(), e);
-                        lastValue.put(e.id(), e);
-                    }
-                }
-                lastValue.put(closerEngagement.id(), closerEngagement);
-                Set<String> expectedClickhouse = new TreeSet<>();
-                lastValue.values().forEach(e -> expectedClickhouse.add(clickhouseRow(e, contentRows.get(e.content()))));
-
-                Map<Long, Map<String, Double>> expectedWindows = new TreeMap<>(); // window end -> content -> score
-                for (Eng e : current.values()) {
-                    for (long end = e.time() - Math.floorMod(e.time(), MINUTE) + MINUTE; end <= e.time() + 10 * MINUTE; end += MINUTE) {
-                        expectedWindows.computeIfAbsent(end, k -> new TreeMap<>()).merge(e.content(), WEIGHTS.get(e.type()), Double::sum);
-                    }
-                }
+                allActivity.forEach(a -> expectedRaw.add(ReferenceModel.rawRow(a)));
+                List<EngagementChange> allChanges = new ArrayList<>(changes);
+                allChanges.add(closerEngagement);
+                Set<String> expectedClickhouse = ReferenceModel.clickhouseRows(allChanges, contentRows);
+                Map<String, EngagementChange> current = ReferenceModel.currentRows(changes);
+                Map<String, EngagementChange> lastValue = ReferenceModel.lastValues(allChanges);
+                Map<Long, Map<String, Double>> expectedWindows = ReferenceModel.leaderboardWindows(changes);
                 long lastClosedEnd = expectedWindows.keySet().stream().max(Long::compare).orElseThrow();
 
                 // --- Cassandra, lake, enriched_activity: every valid event, once ---
                 Set<String> users = new TreeSet<>();
                 allActivity.forEach(a -> users.add(a.user()));
-                awaitTrue("Cassandra rows", () -> cassandraRows(cassandra, users).size() >= expectedRaw.size(),
-                        () -> cassandraRows(cassandra, users).size() + " of " + expectedRaw.size());
-                assertThat(cassandraRows(cassandra, users)).isEqualTo(expectedRaw);
+                awaitTrue("Cassandra rows", WAIT, () -> cassandraRows(cassandra, users, DAYS).size() >= expectedRaw.size(),
+                        () -> cassandraRows(cassandra, users, DAYS).size() + " of " + expectedRaw.size());
+                assertThat(cassandraRows(cassandra, users, DAYS)).isEqualTo(expectedRaw);
 
-                awaitTrue("lake rows", () -> lakeRows(lake).size() >= expectedRaw.size(), () -> lakeRows(lake).size() + " of " + expectedRaw.size());
+                awaitTrue("lake rows", WAIT, () -> lakeRows(lake).size() >= expectedRaw.size(), () -> lakeRows(lake).size() + " of " + expectedRaw.size());
                 assertThat(lakeRows(lake)).containsExactlyInAnyOrderElementsOf(expectedRaw); // a list: a duplicate would show
                 assertThat(lakeDirectories(lake)).containsExactlyInAnyOrder("event_date=2025-07-24", "event_date=2025-07-25");
 
@@ -221,19 +213,19 @@ class FanOutITCase {
                                 .isEqualTo(Instant.ofEpochMilli(e.getEvent().getEventTime().toEpochMilli()).atZone(ZoneOffset.UTC)
                                         .toLocalDate().toString()))
                         .map(e -> e.getEvent().getEventId()).toList();
-                assertThat(enrichedIds).containsExactlyInAnyOrderElementsOf(allActivity.stream().map(Act::id).toList());
+                assertThat(enrichedIds).containsExactlyInAnyOrderElementsOf(allActivity.stream().map(Event::id).toList());
 
                 // --- ClickHouse: the last value of every engagement event, titles from the lookup ---
-                awaitTrue("ClickHouse rows", () -> clickhouseRows(run).equals(expectedClickhouse),
-                        () -> "rows " + clickhouseRows(run).size() + " of " + expectedClickhouse.size());
+                awaitTrue("ClickHouse rows", WAIT, () -> clickhouseRows(stack.clickhouseUrl(), "user_id LIKE 'fan-" + run + "-%'").equals(expectedClickhouse),
+                        () -> "rows " + clickhouseRows(stack.clickhouseUrl(), "user_id LIKE 'fan-" + run + "-%'").size() + " of " + expectedClickhouse.size());
 
                 // --- HTTP: every event delivered by key ---
                 Set<String> expectedKeys = new TreeSet<>(lastValue.keySet());
-                awaitTrue("mock-external keys", () -> externalKeys(external).equals(expectedKeys),
-                        () -> externalKeys(external).size() + " of " + expectedKeys.size() + " keys");
+                awaitTrue("mock-external keys", WAIT, () -> externalKeys("http://127.0.0.1:" + external.port()).equals(expectedKeys),
+                        () -> externalKeys("http://127.0.0.1:" + external.port()).size() + " of " + expectedKeys.size() + " keys");
 
                 // --- Redis: every closed window whole, the leaderboard = the latest one, content hashes ---
-                awaitTrue("Redis windows", () -> redisWindows(redis, prefix, expectedWindows.keySet()).equals(expectedWindows),
+                awaitTrue("Redis windows", WAIT, () -> redisWindows(redis, prefix, expectedWindows.keySet()).equals(expectedWindows),
                         () -> windowDifferences(redisWindows(redis, prefix, expectedWindows.keySet()), expectedWindows));
                 assertThat(leaderboard(redis, prefix + "leaderboard")).isEqualTo(expectedWindows.get(lastClosedEnd));
                 for (Map.Entry<String, String[]> c : contentRows.entrySet()) {
@@ -249,9 +241,9 @@ class FanOutITCase {
                 job.cancel().get();
                 redis.keys(prefix + "*").forEach(redis::del);
                 cassandra.execute("DELETE FROM pulse.user_events WHERE user_id IN ? AND bucket_date IN ?",
-                        Stream.concat(activity.stream().map(Act::user), Stream.of("fan-" + run + "-closer")).distinct().toList(),
+                        Stream.concat(activity.stream().map(Event::user), Stream.of("fan-" + run + "-closer")).distinct().toList(),
                         List.of(java.time.LocalDate.parse("2025-07-24"), java.time.LocalDate.parse("2025-07-25")));
-                clickhouse("ALTER TABLE pulse.engagement_enriched DELETE WHERE user_id LIKE 'fan-" + run + "-%'");
+                clickhouse(stack.clickhouseUrl(), "ALTER TABLE pulse.engagement_enriched DELETE WHERE user_id LIKE 'fan-" + run + "-%'");
             }
         }
     }
@@ -267,140 +259,15 @@ class FanOutITCase {
         return env.executeAsync("fan-out-it");
     }
 
-    static UserEvent userEvent(Act a) {
+    static UserEvent userEvent(Event a) {
         return UserEvent.newBuilder().setEventId(a.id()).setUserId(a.user()).setEventType(a.type())
                 .setEventTime(Instant.ofEpochMilli(a.time())).setDevice(a.device()).setPage(a.page()).build();
     }
 
-    static EngagementEvent engagementEvent(Eng e) {
+    static EngagementEvent engagementEvent(EngagementChange e) {
         return EngagementEvent.newBuilder().setEventId(e.id()).setContentId(e.content()).setUserId(e.user())
                 .setEventType(e.type()).setDurationMs(1000).setDevice("Web").setEventTime(Instant.ofEpochMilli(e.time()))
                 .setOp("c").build();
-    }
-
-    static String raw(Act a) {
-        return String.join("|", a.user(), Instant.ofEpochMilli(a.time()).atZone(ZoneOffset.UTC).toLocalDate().toString(),
-                Instant.ofEpochMilli(a.time()).toString(), a.type(), a.id(), String.valueOf(a.device()), String.valueOf(a.page()));
-    }
-
-    static String clickhouseRow(Eng e, String[] content) {
-        return String.join("|", e.id(), Long.toString(e.time() / 1000), e.user(), e.type(), e.content(),
-                content == null ? "null" : content[0], content == null ? "null" : content[1], String.valueOf(WEIGHTS.get(e.type())));
-    }
-
-    static Set<String> cassandraRows(CqlSession cassandra, Set<String> users) {
-        Set<String> rows = new TreeSet<>();
-        for (String user : users) {
-            for (String day : List.of("2025-07-24", "2025-07-25")) {
-                for (Row r : cassandra.execute("SELECT user_id, bucket_date, event_time, event_type, event_id, device, page "
-                        + "FROM pulse.user_events WHERE user_id = ? AND bucket_date = ?", user, java.time.LocalDate.parse(day))) {
-                    rows.add(String.join("|", r.getString(0), r.getLocalDate(1).toString(), r.getInstant(2).toString(),
-                            r.getString(3), r.getString(4), String.valueOf(r.getString(5)), String.valueOf(r.getString(6))));
-                }
-            }
-        }
-        return rows;
-    }
-
-    static List<String> lakeRows(Path lake) {
-        List<String> rows = new ArrayList<>();
-        if (!Files.isDirectory(lake)) {
-            return rows;
-        }
-        try (Stream<Path> files = Files.walk(lake)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".parquet")
-                    && !f.getFileName().toString().startsWith(".")).toList()) {
-                try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file))
-                        .withDataModel(GenericData.get()).build()) {
-                    for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-                        long time = (Long) r.get("event_time");
-                        String date = file.getParent().getFileName().toString().substring("event_date=".length());
-                        assertThat(date).isEqualTo(Instant.ofEpochMilli(time).atZone(ZoneOffset.UTC).toLocalDate().toString());
-                        rows.add(String.join("|", r.get("user_id").toString(), date, Instant.ofEpochMilli(time).toString(),
-                                r.get("event_type").toString(), r.get("event_id").toString(), String.valueOf(r.get("device")),
-                                String.valueOf(r.get("page"))));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the lake at " + lake, e);
-        }
-        return rows;
-    }
-
-    static Set<String> lakeDirectories(Path lake) throws IOException {
-        try (Stream<Path> dirs = Files.list(lake)) {
-            return new TreeSet<>(dirs.map(d -> d.getFileName().toString()).toList());
-        }
-    }
-
-    static Set<String> clickhouseRows(String run) {
-        Set<String> rows = new TreeSet<>();
-        String tsv = clickhouse("SELECT event_id, toUnixTimestamp(event_time), user_id, event_type, content_id, title, content_type, score "
-                + "FROM pulse.engagement_enriched FINAL WHERE user_id LIKE 'fan-" + run + "-%' FORMAT TabSeparated");
-        for (String line : tsv.split("\n")) {
-            if (!line.isBlank()) {
-                String[] c = line.split("\t", -1);
-                for (int i = 0; i < c.length; i++) {
-                    c[i] = c[i].equals("\\N") ? "null" : c[i];
-                }
-                c[c.length - 1] = String.valueOf(Double.parseDouble(c[c.length - 1]));
-                rows.add(String.join("|", c));
-            }
-        }
-        return rows;
-    }
-
-    static String clickhouse(String sql) {
-        try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.clickhouseUrl()
-                    + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("ClickHouse: " + response.body());
-            }
-            return response.body();
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static Set<String> externalKeys(MockExternalServer external) {
-        Set<String> keys = new TreeSet<>();
-        for (JsonNode e : external.ledger().events()) {
-            keys.add(e.get("event_id").asText());
-        }
-        return keys;
-    }
-
-    static Map<Long, Map<String, Double>> redisWindows(Jedis redis, String prefix, Set<Long> ends) {
-        Map<Long, Map<String, Double>> windows = new TreeMap<>();
-        for (long end : ends) {
-            Map<String, Double> w = leaderboard(redis, prefix + "leaderboard:" + Instant.ofEpochMilli(end));
-            if (!w.isEmpty()) {
-                windows.put(end, w);
-            }
-        }
-        return windows;
-    }
-
-    static String windowDifferences(Map<Long, Map<String, Double>> actual, Map<Long, Map<String, Double>> expected) {
-        StringBuilder out = new StringBuilder("windows " + actual.size() + " of " + expected.size());
-        expected.forEach((end, scores) -> {
-            if (!scores.equals(actual.get(end)) && out.length() < 600) {
-                out.append("; window ending ").append(Instant.ofEpochMilli(end)).append(": expected ").append(scores)
-                        .append(", got ").append(actual.get(end));
-            }
-        });
-        return out.toString();
-    }
-
-    static Map<String, Double> leaderboard(Jedis redis, String key) {
-        Map<String, Double> scores = new TreeMap<>();
-        for (Tuple t : redis.zrangeWithScores(key, 0, -1)) {
-            scores.put(t.getElement(), t.getScore());
-        }
-        return scores;
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
@@ -409,20 +276,5 @@ class FanOutITCase {
         props.put("enable.idempotence", "true");
         props.put("acks", "all");
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    static void awaitTrue(String what, BooleanSupplier condition, Supplier<String> state) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waiting for " + what + " within " + WAIT + " failed; " + state.get());
-            }
-            try {
-                Thread.sleep(250); // between polls; the condition decides when the wait ends
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }

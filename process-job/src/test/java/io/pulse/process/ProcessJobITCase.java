@@ -54,10 +54,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ProcessJobITCase {
     private static final long T0 = Instant.parse("2025-07-24T12:00:00Z").toEpochMilli();
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static final String[] TYPES = {"page_view", "page_view", "page_view", "click", "click", "search", "form_submit",
-            "add_to_cart", "purchase", "login", "logout", "session_start", "session_end"};
-    private static final String[] PAGES = {"/", "/home", "/products/42", "/cart"};
-    private static final String[] DEVICES = {"iPhone", "Android", "Web", null};
     private static StackEndpoints stack;
 
     @TempDir Path savepoints;
@@ -67,42 +63,16 @@ class ProcessJobITCase {
         stack = LocalStack.sharedEndpoints();
     }
 
-    /** On-time events of 8 users over 40 minutes, with pauses past the 15-minute session timeout. */
     static List<Event> onTimeEvents() {
-        Random random = new Random(7);
-        List<Event> events = new ArrayList<>();
-        int id = 0;
-        for (int u = 1; u <= 8; u++) {
-            String user = "u" + u;
-            String device = DEVICES[u % DEVICES.length];
-            long t = T0 + random.nextInt(60_000);
-            while (t < T0 + 40 * MINUTE) {
-                String type = TYPES[random.nextInt(TYPES.length)];
-                String page = type.equals("page_view") || type.equals("click") ? PAGES[random.nextInt(PAGES.length)] : null;
-                events.add(new Event("ev-" + (++id), user, type, t, device, page));
-                t += random.nextInt(10) == 0 ? (16 + random.nextInt(5)) * MINUTE : 5_000 + random.nextInt(4 * 60_000);
-            }
-        }
-        return events;
+        return Datasets.onTimeEvents(T0);
     }
 
-    /** Events far behind the watermark by the time they are sent (phase 2). */
     static List<Event> lateEvents() {
-        return List.of(
-                new Event("late-1", "u1", "page_view", T0 + 2 * MINUTE + 1, "iPhone", "/home"),
-                new Event("late-2", "u2", "click", T0 + 3 * MINUTE + 7, "Web", "/cart"),
-                new Event("late-3", "u3", "purchase", T0 + 6 * MINUTE + 11, null, null),
-                new Event("late-4", "u9", "login", T0 + 9 * MINUTE + 13, "Android", null));
+        return Datasets.lateEvents(T0);
     }
 
     static Map<byte[], RejectReason> malformed() {
-        Map<byte[], RejectReason> bad = new java.util.LinkedHashMap<>();
-        bad.put("garbage".getBytes(StandardCharsets.UTF_8), RejectReason.UNRECOGNISED_FORMAT);
-        bad.put("{\"user_id\":\"u1\",\"event_time\":".getBytes(StandardCharsets.UTF_8), RejectReason.JSON_MALFORMED);
-        bad.put("{\"event_type\":\"click\",\"event_time\":0}".getBytes(StandardCharsets.UTF_8), RejectReason.MISSING_USER_ID);
-        bad.put(new byte[] {(byte) 0xFF, (byte) 0xFE, 0x41}, RejectReason.NOT_UTF8);
-        bad.put(new byte[] {(byte) 0xC3, 0x01, 0x00}, RejectReason.AVRO_TRUNCATED);
-        return bad;
+        return Datasets.malformed();
     }
 
     @Test
@@ -327,30 +297,10 @@ class ProcessJobITCase {
 
     /** A table's rows in ReferenceModel's rendering. */
     static Set<String> rows(ScratchDatabase db, String table) {
-        String sql = switch (table) {
-            case "session_kpis" -> "SELECT session_id, device, user_id, session_start, session_end, first_event_time, "
-                    + "last_event_time, session_duration_s, did_login, did_purchase, total_actions FROM session_kpis";
-            case "page_view_counts" -> "SELECT window_start, page, window_end, views FROM page_view_counts";
-            case "active_users" -> "SELECT window_start, window_end, active_users FROM active_users";
-            case "user_sessions" -> "SELECT user_id, session_start, session_end, duration_s, event_count, end_reason FROM user_sessions";
-            case "aggregated_counts" -> "SELECT group_key, count_value, window_end_time FROM aggregated_counts";
-            default -> throw new IllegalArgumentException(table);
-        };
-        Set<String> out = new TreeSet<>();
-        try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<String> cells = new ArrayList<>();
-                for (int i = 1; i <= columns; i++) {
-                    Object v = rs.getObject(i);
-                    cells.add(v instanceof java.sql.Timestamp || v instanceof java.time.OffsetDateTime
-                            ? str(rs.getTimestamp(i).getTime()) : String.valueOf(v));
-                }
-                out.add(String.join("|", cells));
-            }
-        } catch (Exception e) {
+        try (Connection c = db.connect()) {
+            return SinkContents.postgresRows(c, table);
+        } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot read " + table, e);
         }
-        return out;
     }
 }

@@ -1,9 +1,9 @@
 package io.pulse.process;
 
 import static io.pulse.process.FanOutITCase.engagementEvent;
-import static io.pulse.process.FanOutITCase.leaderboard;
-import static io.pulse.process.FanOutITCase.redisWindows;
-import static io.pulse.process.FanOutITCase.windowDifferences;
+import static io.pulse.process.SinkContents.leaderboard;
+import static io.pulse.process.SinkContents.redisWindows;
+import static io.pulse.process.SinkContents.windowDifferences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.infra.LocalStack;
@@ -12,7 +12,7 @@ import io.pulse.infra.testing.ScratchDatabase;
 import io.pulse.infra.testing.ScratchTopic;
 import io.pulse.model.avro.EngagementEvent;
 import io.pulse.model.codec.AvroSingleObjectCodec;
-import io.pulse.process.FanOutITCase.Eng;
+import io.pulse.process.ReferenceModel.EngagementChange;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,7 +49,6 @@ class RedisOutageITCase {
     private static final long T0 = Instant.parse("2025-07-24T12:00:00Z").toEpochMilli();
     private static final long MINUTE = 60_000;
     private static final Duration OUTAGE = Duration.ofSeconds(20);
-    private static final Map<String, Double> WEIGHTS = Map.of("view", 1.0, "like", 3.0, "comment", 4.0, "share", 5.0, "complete", 2.0);
 
     @TempDir Path temp;
 
@@ -61,20 +60,15 @@ class RedisOutageITCase {
             List<String> contents = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
             Random random = new Random(3);
             String[] types = {"comment", "complete", "like", "share", "view"};
-            List<Eng> first = new ArrayList<>();
-            List<Eng> second = new ArrayList<>();
+            List<EngagementChange> first = new ArrayList<>();
+            List<EngagementChange> second = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 long time = T0 + (i / 5) * 15_000 + random.nextInt(15_000); // 50 minutes of data, in order
-                Eng e = new Eng(UUID.randomUUID().toString(), contents.get(random.nextInt(2)), "u" + random.nextInt(5),
+                EngagementChange e = new EngagementChange(UUID.randomUUID().toString(), contents.get(random.nextInt(2)), "u" + random.nextInt(5),
                         types[random.nextInt(types.length)], time, false);
                 (time < T0 + 20 * MINUTE ? first : second).add(e);
             }
-            Map<Long, Map<String, Double>> expected = new TreeMap<>();
-            for (Eng e : concat(first, second)) {
-                for (long end = e.time() - Math.floorMod(e.time(), MINUTE) + MINUTE; end <= e.time() + 10 * MINUTE; end += MINUTE) {
-                    expected.computeIfAbsent(end, k -> new TreeMap<>()).merge(e.content(), WEIGHTS.get(e.type()), Double::sum);
-                }
-            }
+            Map<Long, Map<String, Double>> expected = ReferenceModel.leaderboardWindows(concat(first, second));
 
             try (ScratchDatabase db = ScratchDatabase.create(endpoints, "outage");
                  ScratchTopic engagement = ScratchTopic.create(endpoints, "engagement-outage", 1);
@@ -109,7 +103,7 @@ class RedisOutageITCase {
                     long down = System.nanoTime();
                     send(kafka, engagement.name(), avro, second);
                     long closer = T0 + 300 * MINUTE;
-                    send(kafka, engagement.name(), avro, List.of(new Eng(UUID.randomUUID().toString(), contents.get(0), "u0", "view",
+                    send(kafka, engagement.name(), avro, List.of(new EngagementChange(UUID.randomUUID().toString(), contents.get(0), "u0", "view",
                             closer, false)));
                     // ... for 20 s, during which the job may fail over and restart but never gives up.
                     while (System.nanoTime() - down < OUTAGE.toNanos()) {
@@ -136,15 +130,15 @@ class RedisOutageITCase {
         }
     }
 
-    private static List<Eng> concat(List<Eng> a, List<Eng> b) {
-        List<Eng> all = new ArrayList<>(a);
+    private static List<EngagementChange> concat(List<EngagementChange> a, List<EngagementChange> b) {
+        List<EngagementChange> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
     }
 
     private static void send(KafkaProducer<byte[], byte[]> kafka, String topic, AvroSingleObjectCodec<EngagementEvent> avro,
-                             List<Eng> events) {
-        for (Eng e : events) {
+                             List<EngagementChange> events) {
+        for (EngagementChange e : events) {
             kafka.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8), avro.encode(engagementEvent(e))));
         }
         kafka.flush();

@@ -17,16 +17,16 @@ import java.util.TreeSet;
  * (group, sort, loop) straight from DESIGN.md, without any pipeline code. Rows are rendered as
  * strings so that a mismatch prints readably.
  */
-final class ReferenceModel {
-    static final long MINUTE = 60_000;
+public final class ReferenceModel {
+    public static final long MINUTE = 60_000;
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
 
     /** A test event: only what the outputs depend on. */
-    record Event(String id, String user, String type, long time, String device, String page) {}
+    public record Event(String id, String user, String type, long time, String device, String page) {}
 
     private ReferenceModel() {}
 
-    static Set<String> sessionKpis(List<Event> events) {
+    public static Set<String> sessionKpis(List<Event> events) {
         Map<String, List<Event>> groups = new TreeMap<>();
         for (Event e : events) {
             String device = e.device() == null ? "unknown" : e.device();
@@ -49,7 +49,7 @@ final class ReferenceModel {
         return rows;
     }
 
-    static Set<String> pageViewCounts(List<Event> events) {
+    public static Set<String> pageViewCounts(List<Event> events) {
         Map<String, Integer> counts = new TreeMap<>();
         for (Event e : events) {
             if (e.type().equals("page_view") && e.page() != null) {
@@ -62,7 +62,7 @@ final class ReferenceModel {
         return rows;
     }
 
-    static Set<String> activeUsers(List<Event> events) {
+    public static Set<String> activeUsers(List<Event> events) {
         Map<Long, Set<String>> users = new TreeMap<>();
         for (Event e : events) {
             for (long s = e.time() - Math.floorMod(e.time(), MINUTE); s > e.time() - 5 * MINUTE; s -= MINUTE) {
@@ -74,7 +74,7 @@ final class ReferenceModel {
         return rows;
     }
 
-    static Set<String> userSessions(List<Event> events, long timeout) {
+    public static Set<String> userSessions(List<Event> events, long timeout) {
         Map<String, List<Event>> byUser = byUser(events);
         Set<String> rows = new TreeSet<>();
         byUser.forEach((user, list) -> {
@@ -109,7 +109,7 @@ final class ReferenceModel {
         return rows;
     }
 
-    static Set<String> aggregatedCounts(List<Event> events, long gap) {
+    public static Set<String> aggregatedCounts(List<Event> events, long gap) {
         Set<String> rows = new TreeSet<>();
         byUser(events).forEach((user, list) -> {
             list.sort(Comparator.comparingLong(Event::time));
@@ -131,7 +131,7 @@ final class ReferenceModel {
     }
 
     /** The operators a late event is reported by: every one whose input it belongs to. */
-    static List<String> operatorsOf(Event late) {
+    public static List<String> operatorsOf(Event late) {
         List<String> ops = new ArrayList<>(List.of("session_kpis", "active_users", "user_sessions", "aggregated_counts"));
         if (late.type().equals("page_view") && late.page() != null) {
             ops.add("page_view_counts");
@@ -158,7 +158,62 @@ final class ReferenceModel {
         return out;
     }
 
-    static String str(long millis) {
+    public static String str(long millis) {
         return Instant.ofEpochMilli(millis).toString();
+    }
+
+    // ------------------------------------------------------------------ engagement side
+
+    /** A change of one engagement_events row: its new value, or a delete. */
+    public record EngagementChange(String id, String content, String user, String type, long time, boolean deleted) {}
+
+    public static final Map<String, Double> WEIGHTS = Map.of("view", 1.0, "like", 3.0, "comment", 4.0, "share", 5.0, "complete", 2.0);
+
+    /** The last value of every event that ever had one (what ClickHouse and the HTTP system keep by key). */
+    public static Map<String, EngagementChange> lastValues(List<EngagementChange> changes) {
+        Map<String, EngagementChange> last = new TreeMap<>();
+        changes.stream().filter(c -> !c.deleted()).forEach(c -> last.put(c.id(), c));
+        return last;
+    }
+
+    /** The current rows: last values minus the deleted events. */
+    public static Map<String, EngagementChange> currentRows(List<EngagementChange> changes) {
+        Map<String, EngagementChange> current = new TreeMap<>();
+        for (EngagementChange c : changes) {
+            if (c.deleted()) {
+                current.remove(c.id());
+            } else {
+                current.put(c.id(), c);
+            }
+        }
+        return current;
+    }
+
+    /** ClickHouse engagement_enriched after collapsing: event_id|epoch s|user|type|content|title|type|score. */
+    public static Set<String> clickhouseRows(List<EngagementChange> changes, Map<String, String[]> content) {
+        Set<String> rows = new TreeSet<>();
+        for (EngagementChange e : lastValues(changes).values()) {
+            String[] c = content.get(e.content());
+            rows.add(String.join("|", e.id(), Long.toString(e.time() / 1000), e.user(), e.type(), e.content(),
+                    c == null ? "null" : c[0], c == null ? "null" : c[1], String.valueOf(WEIGHTS.get(e.type()))));
+        }
+        return rows;
+    }
+
+    /** Leaderboard HOP windows (10 min, slide 1 min) of the current rows: window end -> content -> score sum. */
+    public static Map<Long, Map<String, Double>> leaderboardWindows(List<EngagementChange> changes) {
+        Map<Long, Map<String, Double>> windows = new TreeMap<>();
+        for (EngagementChange e : currentRows(changes).values()) {
+            for (long end = e.time() - Math.floorMod(e.time(), MINUTE) + MINUTE; end <= e.time() + 10 * MINUTE; end += MINUTE) {
+                windows.computeIfAbsent(end, k -> new TreeMap<>()).merge(e.content(), WEIGHTS.get(e.type()), Double::sum);
+            }
+        }
+        return windows;
+    }
+
+    /** A raw sink row (Cassandra, lake): user|UTC date|time|type|id|device|page. */
+    public static String rawRow(Event a) {
+        return String.join("|", a.user(), Instant.ofEpochMilli(a.time()).atZone(ZoneOffset.UTC).toLocalDate().toString(),
+                str(a.time()), a.type(), a.id(), String.valueOf(a.device()), String.valueOf(a.page()));
     }
 }

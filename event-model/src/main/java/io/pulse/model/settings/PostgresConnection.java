@@ -18,6 +18,21 @@ public record PostgresConnection(String host, int port, String database, String 
                 s.string("postgres.user"), s.string("postgres.password"));
     }
 
+    /**
+     * Opens a connection. The driver is registered from this class's own class loader first: inside
+     * Flink (a job's main() on the JobManager, operators on TaskManagers) the job jar is a child
+     * class loader that java.sql.DriverManager does not search, so getConnection alone finds no
+     * driver ("No suitable driver").
+     */
+    public java.sql.Connection open() throws java.sql.SQLException {
+        try {
+            Class.forName("org.postgresql.Driver");
+        } catch (ClassNotFoundException e) {
+            throw new java.sql.SQLException("the PostgreSQL driver (org.postgresql:postgresql) is not on the classpath", e);
+        }
+        return java.sql.DriverManager.getConnection(jdbcUrl(), user, password);
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }

@@ -2,7 +2,6 @@ package io.pulse.ingest.source;
 
 import io.pulse.ingest.IngestSettings;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,7 +14,7 @@ public final class PostgresPreflight {
     private PostgresPreflight() {}
 
     public static void check(IngestSettings s) {
-        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password())) {
+        try (Connection db = s.postgres.open()) {
             String walLevel = single(db, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
                 throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " has wal_level=" + walLevel

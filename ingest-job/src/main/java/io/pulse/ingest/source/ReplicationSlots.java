@@ -2,7 +2,6 @@ package io.pulse.ingest.source;
 
 import io.pulse.ingest.IngestSettings;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,7 +15,7 @@ public final class ReplicationSlots {
 
     /** Returns a line saying what was dropped. */
     public static String drop(IngestSettings s) {
-        try (Connection db = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password())) {
+        try (Connection db = s.postgres.open()) {
             StringBuilder done = new StringBuilder();
             try (PreparedStatement st = db.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
                 st.setString(1, s.slotName);

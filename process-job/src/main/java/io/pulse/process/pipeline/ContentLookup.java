@@ -5,7 +5,6 @@ import io.pulse.model.avro.EnrichedEngagement;
 import io.pulse.model.settings.PostgresConnection;
 import io.pulse.process.model.Engagement;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -62,7 +61,7 @@ public final class ContentLookup extends RichAsyncFunction<Engagement, EnrichedE
 
     private PreparedStatement prepare() {
         try {
-            Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
+            Connection c = postgres.open();
             connections.add(c);
             return c.prepareStatement("SELECT title, content_type, length_seconds FROM " + Tables.CONTENT + " WHERE content_id = ?");
         } catch (SQLException e) {

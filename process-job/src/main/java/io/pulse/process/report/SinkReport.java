@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -147,7 +146,7 @@ public final class SinkReport {
     }
 
     private void postgres() throws Exception {
-        try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
+        try (Connection c = s.postgres.open();
              Statement st = c.createStatement()) {
             for (String table : List.of(Tables.SESSION_KPIS, Tables.PAGE_VIEW_COUNTS, Tables.ACTIVE_USERS, Tables.USER_SESSIONS,
                     Tables.AGGREGATED_COUNTS, Tables.CONTENT, Tables.ENGAGEMENT_EVENTS)) {
