@@ -174,14 +174,20 @@ class EndToEndITCase {
                 awaitTrue("first results", WAIT, () -> count(pg, "session_kpis") > 0
                         && !redisWindows(redis, prefix, ReferenceModel.leaderboardWindows(changesA).keySet()).isEmpty(), () -> "");
 
-                // Kill 1: mid-stream, with uncommitted work in every sink. A job counts as recovered once
-                // the JobManager has noticed the lost TaskManager (an exception in the job's history)
-                // and every task runs again.
+                // Kill 1, mid-stream: as soon as the second part shows in a sink, so the sinks hold output
+                // of records after the last checkpoint, which the recovered job writes again. A job counts
+                // as recovered once the JobManager has noticed the lost TaskManager (an exception in the
+                // job's history) and every task runs again.
                 int ingestFailures = flink.restarts(ingest);
                 int processFailures = flink.restarts(process);
-                killAndRestartTaskManager();
                 applyEngagement(pg, changesB);
                 replay(activity.name(), part2, run + "-2");
+                Set<String> part2Users = new TreeSet<>();
+                part2.forEach(e -> part2Users.add(e.user()));
+                String part2Id = part2.get(part2.size() / 2).id();
+                awaitTrue("part 2 arriving in Cassandra", WAIT, () -> cassandraRows(cassandra, part2Users,
+                        List.of(LocalDate.parse("2025-07-24"))).stream().anyMatch(r -> r.contains("|" + part2Id + "|")), () -> "");
+                killAndRestartTaskManager();
                 awaitRecovered(ingest, ingestFailures, "ingest job after kill 1");
                 awaitRecovered(process, processFailures, "process job after kill 1");
                 // Kill 2.
