@@ -14,6 +14,7 @@ import static io.pulse.process.SinkContents.windowDifferences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import io.pulse.e2e.stack.TestStack;
 import io.pulse.infra.LocalStack;
 import io.pulse.infra.StackEndpoints;
 import io.pulse.infra.testing.ScratchDatabase;
@@ -78,8 +79,8 @@ class EndToEndITCase {
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static final List<String> WINDOW_VERTICES =
             List.of("session_kpis", "page_view_counts", "active_users ->", "user_sessions", "aggregated_counts");
+    private static TestStack servers;
     private static StackEndpoints stack;
-    private static LocalStack launcher;
     private static FlinkRest flink;
     private static String processJar;
     private static String ingestJar;
@@ -88,8 +89,8 @@ class EndToEndITCase {
 
     @BeforeAll
     static void cluster() throws Exception {
-        stack = LocalStack.sharedEndpoints();
-        launcher = LocalStack.shared();
+        servers = TestStack.current();
+        stack = servers.endpoints();
         flink = new FlinkRest(stack.flinkRest());
         processJar = flink.upload(jar("process-job", "process-job-", "-job.jar"));
         ingestJar = flink.upload(jar("ingest-job", "ingest-job-", "-job.jar"));
@@ -97,7 +98,7 @@ class EndToEndITCase {
 
     @AfterAll
     static void close() {
-        launcher.close(); // leaves the shared stack up
+        servers.close(); // the local stack stays up; containers are removed
     }
 
     @Test
@@ -127,7 +128,7 @@ class EndToEndITCase {
         EngagementChange engagementCloser = new EngagementChange(UUID.randomUUID().toString(), contentIds.get(0), run + "-closer",
                 "view", T0 + 300 * MINUTE, false);
 
-        Path lake = temp.resolve("lake-" + run);
+        Path lake = servers.sharedDirectory("lake-" + run);
         String prefix = run + ":";
         try (ScratchDatabase db = ScratchDatabase.create(stack, "e2e");
              ScratchTopic activity = ScratchTopic.create(stack, "e2e-activity", 2);
@@ -198,7 +199,7 @@ class EndToEndITCase {
                 awaitRecovered(process, processFailures, "process job after kill 2");
 
                 // The process job stopped with a savepoint and resumed from it.
-                String savepoint = flink.stopWithSavepoint(process, temp.resolve("savepoints").toUri().toString(), WAIT);
+                String savepoint = flink.stopWithSavepoint(process, servers.sharedDirectory("savepoints-" + run).toUri().toString(), WAIT);
                 String resumed = flink.run(processJar, processArgs, savepoint);
                 try {
                     awaitTrue("the resumed process job running", WAIT, () -> flink.allRunning(resumed), () -> "");
@@ -412,13 +413,8 @@ class EndToEndITCase {
 
     /** SIGKILL of the TaskManager process, then a new TaskManager, as an operator would restart it. */
     private static void killAndRestartTaskManager() throws Exception {
-        Path pidFile = launcher.home().resolve("flink-taskmanager/pid");
-        long pid = Long.parseLong(Files.readString(pidFile).strip());
-        ProcessHandle tm = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no TaskManager process " + pid));
-        assertThat(new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor()).isZero();
-        tm.onExit().get(30, TimeUnit.SECONDS);
-        LocalStack.LauncherResult up = launcher.launcher(new String[] {"flink-taskmanager"}, "up");
-        assertThat(up.exitCode()).as(up.output()).isZero();
+        servers.killTaskManager();
+        servers.startTaskManager();
     }
 
     private static void awaitRecovered(String job, int failuresBefore, String what) {

@@ -88,6 +88,13 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
         return server.start();
     }
 
+    /** A server on 127.0.0.1 and the given port. */
+    public static MockExternalServer startOn(int port) throws IOException {
+        MockExternalServer server = new MockExternalServer();
+        server.port = port;
+        return server.start();
+    }
+
     public MockExternalServer start() throws IOException {
         faults = new FaultInjector(failureRate, latencyMillis, seed);
         // Without TCP_NODELAY a response's body waits for the ACK of its headers, which the client
