@@ -7,7 +7,9 @@ BENCH_RESULTS=${PULSE_BENCH_RESULTS:-$BENCH_DIR/results}
 
 bench_usage() {
   cat <<USAGE
-Usage: ./pulse bench producer [--events N] [--rounds R]
+Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (full by default; quick: about
+                                           6 minutes), then one JSON, a Markdown table and a PNG chart
+       ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
        ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks
                                               (default 2000000 events)
@@ -23,7 +25,8 @@ cmd_bench() {
     producer) bench_producer "$@" ;;
     process) bench_process "$@" ;;
     sinks) bench_sinks "$@" ;;
-    ""|-h|--help) bench_usage ;;
+    ""|--full|--quick) bench_all "${what:---full}" ;;
+    -h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
   esac
 }
@@ -164,4 +167,29 @@ bench_sinks() {
     -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.SinkBenchmark "$BENCH_RESULTS/sinks-$stamp.json" "$rows" \
     || die "the benchmark failed (Flink log: $PULSE_HOME/bench/sinks-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/sinks-$stamp.json and .md"
+}
+
+# Every benchmark at one size, then the combined results (BenchSummary): <stamp>.json, .md, .png.
+bench_all() {
+  local size=$1 producer_events producer_rounds process_events sink_rows
+  case $size in
+    --quick) producer_events=200000 producer_rounds=1 process_events=300000 sink_rows=50000 ;;
+    --full) producer_events=1000000 producer_rounds=3 process_events=2000000 sink_rows=200000 ;;
+  esac
+  local stamp began=$SECONDS; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  log "bench ${size#--}: starting the local stack if needed ..."
+  ( stack_up ) >/dev/null || die "the stack did not start: ./pulse up shows why"
+  local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  log "bench ${size#--} 1/3: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
+  ( bench_producer --events "$producer_events" --rounds "$producer_rounds" ) || die "the producer benchmark failed"
+  local producer_file; producer_file=$(ls -t "$BENCH_RESULTS"/producer-*.json | head -1)
+  log "bench ${size#--} 2/3: process job vs raw consume+decode ($process_events events) ..."
+  ( bench_process --events "$process_events" ) || die "the process benchmark failed"
+  local process_file; process_file=$(ls -t "$BENCH_RESULTS"/process-*.json | head -1)
+  log "bench ${size#--} 3/3: each sink vs its store's bulk path ($sink_rows rows) ..."
+  ( bench_sinks --rows "$sink_rows" ) || die "the sink benchmark failed"
+  local sinks_file; sinks_file=$(ls -t "$BENCH_RESULTS"/sinks-*.json | head -1)
+  "$(java_bin)" -Djava.awt.headless=true -cp "$job_jar" io.pulse.process.bench.BenchSummary "$BENCH_RESULTS/$stamp" \
+    "$producer_file" "$process_file" "$sinks_file" || die "could not write the summary"
+  log "bench ${size#--}: done in $((SECONDS - began)) s"
 }

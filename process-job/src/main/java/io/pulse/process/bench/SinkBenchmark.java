@@ -78,6 +78,8 @@ import redis.clients.jedis.Pipeline;
 public final class SinkBenchmark {
     private static final long T0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
     private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
+    private static final int ROUNDS = 2;
+    private static int round;
 
     /** Seconds one bounded job spends starting and stopping, whatever it writes (measured on a 1-row job). */
     static double startup;
@@ -111,18 +113,30 @@ public final class SinkBenchmark {
         Path result = Path.of(args[0]);
         int rows = Integer.parseInt(args[1]);
         ProcessSettings s = ProcessSettings.load();
-        List<Pair> pairs = new ArrayList<>();
         warmUp();
         startup = job("empty job (start-up and shut-down of one job)", 1, SinkBenchmark::activity, Activity.TYPE,
                 new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
-        pairs.add(postgres(s, rows));
-        pairs.add(cassandra(s, rows));
-        pairs.add(redis(s, rows));
-        pairs.add(clickhouse(s, rows));
-        pairs.add(http(s, rows));
-        pairs.add(kafka(s, rows));
-        pairs.add(lake(rows));
-        write(result, rows, pairs);
+        // Two rounds, the best time of each side: the first round also warms up the servers (their
+        // JIT, caches, connections), which would favour whichever side runs second.
+        List<Pair> best = null;
+        for (int r = 1; r <= ROUNDS; r++) {
+            System.err.printf("round %d/%d%n", r, ROUNDS);
+            List<Pair> pairs = List.of(postgres(s, rows), cassandra(s, rows), redis(s, rows), clickhouse(s, rows), http(s, rows),
+                    kafka(s, rows), lake(rows));
+            if (best == null) {
+                best = pairs;
+            } else {
+                List<Pair> merged = new ArrayList<>();
+                for (int i = 0; i < pairs.size(); i++) {
+                    Pair a = best.get(i);
+                    Pair b = pairs.get(i);
+                    merged.add(new Pair(a.sink(), a.bulkPath(), a.rows(), Math.min(a.pulseSeconds(), b.pulseSeconds()),
+                            Math.min(a.bulkSeconds(), b.bulkSeconds())));
+                }
+                best = merged;
+            }
+        }
+        write(result, rows, best);
     }
 
     // ------------------------------------------------------------------ rows, the same on both sides
@@ -162,7 +176,8 @@ public final class SinkBenchmark {
     // ------------------------------------------------------------------ pairs
 
     static Pair postgres(ProcessSettings s, int rows) throws Exception {
-        String schema = "bench_" + RUN;
+        round++;
+        String schema = "bench_" + RUN + "_" + round;
         String url = s.jdbcUrl() + (s.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + schema;
         try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
              Statement st = c.createStatement()) {
@@ -241,7 +256,7 @@ public final class SinkBenchmark {
     static Pair redis(ProcessSettings s, int rows) throws Exception {
         int windows = Math.max(1, rows / LEADERBOARD_MEMBERS);
         long members = (long) windows * LEADERBOARD_MEMBERS;
-        String prefix = "bench-" + RUN + ":";
+        String prefix = "bench-" + RUN + "-" + round + ":";
         try (Jedis redis = new Jedis(s.redisHost, s.redisPort)) {
             try {
                 RedisLeaderboardSink sink = new RedisLeaderboardSink(new RedisLeaderboardSink.Options(s.redisHost, s.redisPort,
@@ -266,7 +281,7 @@ public final class SinkBenchmark {
     }
 
     static Pair clickhouse(ProcessSettings s, int rows) throws Exception {
-        String table = "pulse.bench_" + RUN;
+        String table = "pulse.bench_" + RUN + "_" + round;
         clickhouseQuery(s, "CREATE TABLE " + table + " AS " + s.clickhouseTable, null);
         try {
             ClickHouseHttpSink<EnrichedEngagement> sink = new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, table,
@@ -318,8 +333,8 @@ public final class SinkBenchmark {
     }
 
     static Pair kafka(ProcessSettings s, int rows) throws Exception {
-        String pulseTopic = "bench-enriched-pulse-" + RUN;
-        String bulkTopic = "bench-enriched-bulk-" + RUN;
+        String pulseTopic = "bench-enriched-pulse-" + RUN + "-" + round;
+        String bulkTopic = "bench-enriched-bulk-" + RUN + "-" + round;
         Properties admin = new Properties();
         admin.put("bootstrap.servers", s.kafkaBootstrap);
         try (Admin kafkaAdmin = Admin.create(admin)) {
@@ -327,7 +342,7 @@ public final class SinkBenchmark {
                     .get(60, TimeUnit.SECONDS);
             try {
                 double pulse = job("kafka enriched_activity (exactly once)", rows, SinkBenchmark::activity, Activity.TYPE,
-                        EnrichedActivityKafkaSink.create(s.kafkaBootstrap, pulseTopic, "bench-" + RUN));
+                        EnrichedActivityKafkaSink.create(s.kafkaBootstrap, pulseTopic, "bench-" + RUN + "-" + round));
                 Properties props = new Properties();
                 props.put("bootstrap.servers", s.kafkaBootstrap);
                 props.put("acks", "all");
@@ -419,7 +434,7 @@ public final class SinkBenchmark {
     static void write(Path result, int rows, List<Pair> pairs) throws IOException {
         StringBuilder json = new StringBuilder();
         json.append(String.format(Locale.ROOT, "{\n  \"benchmark\": \"sinks\",\n  \"timestamp\": \"%s\",\n  \"machine\": \"%d cores, Java %s\",\n"
-                + "  \"rows\": %d,\n  \"job_startup_s\": %.2f,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
+                + "  \"rows\": %d,\n  \"rounds\": " + ROUNDS + ",\n  \"job_startup_s\": %.2f,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
                 Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows, startup));
         StringBuilder md = new StringBuilder("| sink | Pulse rows/s | bulk path | bulk rows/s | ratio | ratio without job start-up |\n"
                 + "| --- | ---: | --- | ---: | ---: | ---: |\n");
