@@ -290,7 +290,7 @@ public final class SinkReport {
         String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(s.httpUrl.replaceAll("/events$", "/stats")))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats);
-        line("received %,d events, %,d unique keys, %,d duplicates (retries), %,d failed requests",
+        line("received %,d events, %,d unique keys, %,d repeated keys (updated events and retried batches), %,d failed requests",
                 n.path("received").asLong(), n.path("unique").asLong(), n.path("duplicates").asLong(), n.path("failed_requests").asLong());
     }
 
