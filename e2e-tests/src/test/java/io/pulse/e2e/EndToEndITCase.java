@@ -30,6 +30,7 @@ import io.pulse.process.Datasets;
 import io.pulse.process.ReferenceModel;
 import io.pulse.process.ReferenceModel.EngagementChange;
 import io.pulse.process.ReferenceModel.Event;
+import io.pulse.process.TestJobs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -136,7 +137,7 @@ class EndToEndITCase {
              ScratchTopic enriched = ScratchTopic.create(stack, "e2e-enriched", 2);
              ScratchTopic lateTopic = ScratchTopic.create(stack, "e2e-late", 1);
              ScratchTopic dead = ScratchTopic.create(stack, "e2e-dead", 1);
-             KafkaProducer<byte[], byte[]> kafka = producer();
+             KafkaProducer<byte[], byte[]> kafka = TestJobs.kafkaProducer(stack.kafkaBootstrap());
              Connection pg = db.connect();
              CqlSession cassandra = CqlSession.builder().addContactPoint(new InetSocketAddress(stack.cassandraHost(), stack.cassandraPort()))
                      .withLocalDatacenter(stack.cassandraDatacenter()).build();
@@ -241,7 +242,7 @@ class EndToEndITCase {
         String user = run + "_user_A";
         try (ScratchDatabase db = ScratchDatabase.create(stack, "e2e_lab");
              ScratchTopic activity = ScratchTopic.create(stack, "e2e-lab", 1);
-             KafkaProducer<byte[], byte[]> kafka = producer();
+             KafkaProducer<byte[], byte[]> kafka = TestJobs.kafkaProducer(stack.kafkaBootstrap());
              Connection pg = db.connect()) {
             String job = flink.run(processJar, List.of("--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.activity-topic", activity.name(),
                     "--kafka.engagement-topic", activity.name(), "--kafka.group-id", run, "--kafka.transactional-id-prefix", run,
@@ -484,14 +485,6 @@ class EndToEndITCase {
 
     static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", stack.kafkaBootstrap());
-        props.put("enable.idempotence", "true");
-        props.put("acks", "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

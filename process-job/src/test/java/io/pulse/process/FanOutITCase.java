@@ -127,7 +127,7 @@ class FanOutITCase {
              ScratchTopic late = ScratchTopic.create(stack, "late-fan", 1);
              ScratchTopic dead = ScratchTopic.create(stack, "dead-fan", 1);
              MockExternalServer external = MockExternalServer.startOnFreePort();
-             KafkaProducer<byte[], byte[]> kafka = producer();
+             KafkaProducer<byte[], byte[]> kafka = TestJobs.kafkaProducer(stack.kafkaBootstrap());
              CqlSession cassandra = CqlSession.builder().addContactPoint(new InetSocketAddress(stack.cassandraHost(), stack.cassandraPort()))
                      .withLocalDatacenter(stack.cassandraDatacenter()).build();
              Jedis redis = new Jedis(stack.redisHost(), stack.redisPort())) {
@@ -178,7 +178,7 @@ class FanOutITCase {
                     "--clickhouse.url", stack.clickhouseUrl(), "--mock-external.url", "http://127.0.0.1:" + external.port(),
                     "--lake.dir", lake.toString(), "--checkpoint.interval", "1s",
                     "--checkpoint.dir", temp.resolve("checkpoints").toUri().toString());
-            JobClient job = start(settings);
+            JobClient job = TestJobs.startProcessJob(settings, null, 0, "fan-out-it");
             try {
                 // --- expectations, computed here ---
                 List<Event> allActivity = new ArrayList<>(activity);
@@ -248,17 +248,6 @@ class FanOutITCase {
         }
     }
 
-    private static JobClient start(ProcessSettings settings) throws Exception {
-        Configuration conf = new Configuration();
-        conf.setString("rest.bind-address", "127.0.0.1");
-        conf.setString("rest.port", "0");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        ProcessJob.configure(env, settings);
-        ProcessJob.pipeline(settings).build(env);
-        return env.executeAsync("fan-out-it");
-    }
-
     static UserEvent userEvent(Event a) {
         return UserEvent.newBuilder().setEventId(a.id()).setUserId(a.user()).setEventType(a.type())
                 .setEventTime(Instant.ofEpochMilli(a.time())).setDevice(a.device()).setPage(a.page()).build();
@@ -270,11 +259,4 @@ class FanOutITCase {
                 .setOp("c").build();
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", stack.kafkaBootstrap());
-        props.put("enable.idempotence", "true");
-        props.put("acks", "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
 }

@@ -82,7 +82,7 @@ class ProcessJobITCase {
              ScratchTopic activity = ScratchTopic.create(stack, "activity-it", 2);
              ScratchTopic late = ScratchTopic.create(stack, "late-it", 1);
              ScratchTopic dead = ScratchTopic.create(stack, "dead-it", 1);
-             KafkaProducer<byte[], byte[]> kafka = producer()) {
+             KafkaProducer<byte[], byte[]> kafka = TestJobs.kafkaProducer(stack.kafkaBootstrap())) {
             String suffix = activity.name().substring(activity.name().lastIndexOf('-') + 1);
             ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", stack.kafkaBootstrap(),
                     "--kafka.activity-topic", activity.name(), "--kafka.late-topic", late.name(),
@@ -90,6 +90,9 @@ class ProcessJobITCase {
                     "--kafka.transactional-id-prefix", "process-it-" + suffix,
                     "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
                     "--postgres.database", db.name(), "--postgres.user", db.user(), "--checkpoint.interval", "1s",
+                    // The five tables and the diagnostics topics are what this test checks (FanOutITCase
+                    // checks the other sinks); the defaults of the others point at no server of the test stack.
+                    "--sinks", "postgres",
                     "--checkpoint.dir", savepoints.resolve("checkpoints").toUri().toString());
 
             // Phase 1: on-time events, shuffled by up to a minute (inside the 2-minute bound), and malformed records.
@@ -176,20 +179,10 @@ class ProcessJobITCase {
     private static int restPort;
 
     private static JobClient start(ProcessSettings settings, String savepoint) throws Exception {
-        Configuration conf = new Configuration();
         try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             restPort = free.getLocalPort();
         }
-        conf.setString("rest.bind-address", "127.0.0.1");
-        conf.setString("rest.port", Integer.toString(restPort));
-        if (savepoint != null) {
-            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        ProcessJob.configure(env, settings);
-        ProcessJob.pipeline(settings).build(env);
-        return env.executeAsync("process-it");
+        return TestJobs.startProcessJob(settings, savepoint, restPort, "process-it");
     }
 
     private static void send(KafkaProducer<byte[], byte[]> kafka, String topic, Event e, WireFormat format) {
@@ -202,36 +195,12 @@ class ProcessJobITCase {
                 .setEventTime(Instant.ofEpochMilli(e.time())).setDevice(e.device()).setPage(e.page()).build();
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", stack.kafkaBootstrap());
-        props.put("enable.idempotence", "true");
-        props.put("acks", "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
     private static void awaitTrue(String what, BooleanSupplier condition) {
         awaitTrue(what, condition, () -> "");
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waiting for " + what + " within " + WAIT + " failed; " + state.get());
-            }
-            pause();
-        }
-    }
-
-    /** Between two polls of a condition: the condition, not the pause, decides when the wait ends. */
-    private static void pause() {
-        try {
-            Thread.sleep(250);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        SinkContents.awaitTrue(what, WAIT, condition, state);
     }
 
     /** The lowest currentInputWatermark of the job's keyed window operators, from the MiniCluster's REST API. */

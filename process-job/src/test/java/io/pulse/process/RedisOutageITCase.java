@@ -1,6 +1,7 @@
 package io.pulse.process;
 
 import static io.pulse.process.FanOutITCase.engagementEvent;
+import static io.pulse.process.SinkContents.awaitTrue;
 import static io.pulse.process.SinkContents.leaderboard;
 import static io.pulse.process.SinkContents.redisWindows;
 import static io.pulse.process.SinkContents.windowDifferences;
@@ -72,7 +73,7 @@ class RedisOutageITCase {
 
             try (ScratchDatabase db = ScratchDatabase.create(endpoints, "outage");
                  ScratchTopic engagement = ScratchTopic.create(endpoints, "engagement-outage", 1);
-                 KafkaProducer<byte[], byte[]> kafka = producer(endpoints);
+                 KafkaProducer<byte[], byte[]> kafka = TestJobs.kafkaProducer(endpoints.kafkaBootstrap());
                  Jedis redis = new Jedis(endpoints.redisHost(), endpoints.redisPort())) {
                 try (Connection c = db.connect(); PreparedStatement insert =
                         c.prepareStatement("INSERT INTO content (content_id, title, content_type) VALUES (?, ?, 'video')")) {
@@ -93,7 +94,7 @@ class RedisOutageITCase {
                         "--redis.host", endpoints.redisHost(), "--redis.port", Integer.toString(endpoints.redisPort()),
                         "--sink.max-attempts", "4", "--sink.first-backoff", "200ms",
                         "--checkpoint.interval", "1s", "--checkpoint.dir", temp.resolve("checkpoints").toUri().toString());
-                JobClient job = start(settings);
+                JobClient job = TestJobs.startProcessJob(settings, null, 0, "redis-outage-it");
                 try {
                     awaitTrue("first windows in Redis", Duration.ofSeconds(120), () -> !redisWindows(redis, "", expected.keySet()).isEmpty(),
                             () -> "none yet");
@@ -142,35 +143,6 @@ class RedisOutageITCase {
             kafka.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8), avro.encode(engagementEvent(e))));
         }
         kafka.flush();
-    }
-
-    private static JobClient start(ProcessSettings settings) throws Exception {
-        Configuration conf = new Configuration();
-        conf.setString("rest.bind-address", "127.0.0.1");
-        conf.setString("rest.port", "0");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        ProcessJob.configure(env, settings);
-        ProcessJob.pipeline(settings).build(env);
-        return env.executeAsync("redis-outage-it");
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(StackEndpoints endpoints) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", endpoints.kafkaBootstrap());
-        props.put("enable.idempotence", "true");
-        props.put("acks", "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static void awaitTrue(String what, Duration wait, BooleanSupplier condition, Supplier<String> state) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waiting for " + what + " within " + wait + " failed; " + state.get());
-            }
-            pause();
-        }
     }
 
     /** Between two polls of a condition: the condition, not the pause, decides when the wait ends. */

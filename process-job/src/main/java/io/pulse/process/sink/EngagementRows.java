@@ -18,15 +18,7 @@ public final class EngagementRows {
         ObjectNode row = JSON.createObjectNode();
         row.put("event_id", e.getEventId());
         row.put("event_time", e.getEventTime().getEpochSecond());
-        row.put("user_id", e.getUserId());
-        row.put("event_type", e.getEventType());
-        row.put("content_id", e.getContentId());
-        row.put("title", e.getTitle());
-        row.put("content_type", e.getContentType());
-        row.put("length_seconds", e.getLengthSeconds());
-        row.put("duration_ms", e.getDurationMs());
-        row.put("device", e.getDevice());
-        row.put("score", e.getScore());
+        fields(e, row);
         row.put("processing_time", e.getProcessingTime().getEpochSecond());
         return row.toString();
     }
@@ -39,6 +31,11 @@ public final class EngagementRows {
         ObjectNode row = JSON.createObjectNode();
         row.put("event_id", e.getEventId());
         row.put("event_time", e.getEventTime().toString());
+        fields(e, row);
+        return row.toString();
+    }
+
+    private static void fields(EnrichedEngagement e, ObjectNode row) {
         row.put("user_id", e.getUserId());
         row.put("event_type", e.getEventType());
         row.put("content_id", e.getContentId());
@@ -48,6 +45,5 @@ public final class EngagementRows {
         row.put("duration_ms", e.getDurationMs());
         row.put("device", e.getDevice());
         row.put("score", e.getScore());
-        return row.toString();
     }
 }

@@ -3,21 +3,27 @@ package io.pulse.process.source;
 import io.pulse.process.model.DecodedRecord;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-/** The FLIP-27 Kafka source of user_activity, decoding in the reader; reads committed records only. */
+/** The FLIP-27 Kafka sources of the job: user_activity decoded in the reader; committed records only. */
 public final class ActivityKafkaSource {
     private ActivityKafkaSource() {}
 
     public static KafkaSource<DecodedRecord> create(String bootstrap, String topic, String groupId) {
-        return KafkaSource.<DecodedRecord>builder()
+        // Replays are transactional: an aborted replay must not be counted.
+        return committedRecords(bootstrap, topic, groupId, new ActivityRecordDeserializer());
+    }
+
+    /** A source of a topic's committed records; first start: the whole topic, after that the checkpoint's offsets. */
+    static <T> KafkaSource<T> committedRecords(String bootstrap, String topic, String groupId,
+                                               KafkaRecordDeserializationSchema<T> deserializer) {
+        return KafkaSource.<T>builder()
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(groupId)
-                // First start: the whole topic; after that, the offsets in the checkpoint.
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new ActivityRecordDeserializer())
-                // Replays are transactional: an aborted replay must not be counted.
+                .setDeserializer(deserializer)
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000")
                 .build();

@@ -1,0 +1,38 @@
+package io.pulse.process;
+
+import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** How the integration tests run the process job and feed Kafka (shared with the end-to-end suite). */
+public final class TestJobs {
+    private TestJobs() {}
+
+    /** The whole process job on an in-process MiniCluster (parallelism 2, REST on 127.0.0.1:restPort). */
+    public static JobClient startProcessJob(ProcessSettings settings, String savepoint, int restPort, String name) throws Exception {
+        Configuration conf = new Configuration();
+        conf.setString("rest.bind-address", "127.0.0.1");
+        conf.setString("rest.port", Integer.toString(restPort));
+        if (savepoint != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        ProcessJob.configure(env, settings);
+        ProcessJob.pipeline(settings).build(env);
+        return env.executeAsync(name);
+    }
+
+    /** An idempotent producer with acks=all, as the Pulse producer sends. */
+    public static KafkaProducer<byte[], byte[]> kafkaProducer(String bootstrap) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("enable.idempotence", "true");
+        props.put("acks", "all");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}
