@@ -11,7 +11,8 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
                                            ~2.5 min), then one JSON, a Markdown table and a PNG chart
        ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
-       ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks
+       ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks,
+                                              and the same windows in Flink SQL
                                               (default 2000000 events)
        ./pulse bench sinks [--rows N]        each sink of the process job vs its store's bulk path, same rows
                                               (default 200000 rows)
@@ -120,7 +121,7 @@ bench_process() {
     esac
   done
   port_open "$KAFKA_PORT" || die "Kafka is not up: start the stack with ./pulse up"
-  ensure_server_jars flink
+  ensure_server_jars flink flink-table
   local producer_jar job_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
   job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
@@ -137,7 +138,7 @@ bench_process() {
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
+    -cp "$job_jar:$PULSE_LIB/flink/*:$PULSE_LIB/flink-table/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
     "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/process-$stamp.json"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true

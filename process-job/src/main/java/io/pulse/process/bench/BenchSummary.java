@@ -46,9 +46,16 @@ public final class BenchSummary {
             switch (r.get("benchmark").asText()) {
                 case "producer" -> figures.add(new Figure("producer", "Pulse producer", r.get("pulse_producer_events_per_s").asDouble(),
                         "Kafka ProducerPerformance", r.get("kafka_producer_performance_records_per_s").asDouble(), 0.9));
-                case "process" -> figures.add(new Figure("process job (discarding sinks)", "process job",
-                        r.get("process_job_discarding_sinks").get("events_per_s").asDouble(), "raw consume+decode",
-                        r.get("raw_consume_decode").get("events_per_s").asDouble(), 0.5));
+                case "process" -> {
+                    figures.add(new Figure("process job (discarding sinks)", "process job",
+                            r.get("process_job_discarding_sinks").get("events_per_s").asDouble(), "raw consume+decode",
+                            r.get("raw_consume_decode").get("events_per_s").asDouble(), 0.5));
+                    if (r.has("flink_sql_same_windows")) {
+                        figures.add(new Figure("process job vs Flink SQL (same windows)", "process job",
+                                r.get("process_job_discarding_sinks").get("events_per_s").asDouble(), "Flink SQL window TVFs",
+                                r.get("flink_sql_same_windows").get("events_per_s").asDouble(), 1.0));
+                    }
+                }
                 case "sinks" -> {
                     for (JsonNode s : r.get("sinks")) {
                         figures.add(new Figure("sink: " + s.get("sink").asText(), "Pulse sink", s.get("pulse_rows_per_s").asDouble(),
