@@ -1,15 +1,8 @@
 package io.pulse.process.bench;
 
-import io.pulse.process.ProcessJob;
-import io.pulse.process.ProcessSettings;
 import io.pulse.process.model.DecodedRecord;
-import io.pulse.process.source.ActivityRecordDeserializer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Schema;
@@ -29,21 +22,10 @@ final class FlinkSqlPeer {
     private FlinkSqlPeer() {}
 
     static long run(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
-        Path checkpoints = Files.createTempDirectory("pulse-bench-sql-checkpoints");
-        ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
-                "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", stateBackend);
-        org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
-        cluster.setString("taskmanager.memory.managed.size", "1024m");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
-        env.setParallelism(2);
-        ProcessJob.configure(env, settings);
-        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
-        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
-                .setBootstrapServers(bootstrap).setTopics(topic).setGroupId("bench-sql-" + System.nanoTime())
-                .setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new ActivityRecordDeserializer()).setProperty("isolation.level", "read_committed").build();
+        ProcessBenchmark.BenchJob job = ProcessBenchmark.BenchJob.create(bootstrap, topic, stateBackend);
+        StreamExecutionEnvironment env = job.env();
         // Only the columns the queries read, as a flat row (no POJO, no map column).
-        DataStream<Row> activities = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka " + topic)
+        DataStream<Row> activities = env.fromSource(job.source(), WatermarkStrategy.noWatermarks(), "kafka " + topic)
                 .filter(DecodedRecord::isValid)
                 .map(r -> Row.of(r.activity.userId, r.activity.eventType, r.activity.eventTime, r.activity.device, r.activity.page),
                         Types.ROW_NAMED(new String[] {"userId", "eventType", "eventTime", "device", "page"},
@@ -72,9 +54,7 @@ final class FlinkSqlPeer {
         try {
             statements.execute().await();
         } finally {
-            try (var paths = Files.walk(checkpoints)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            job.deleteCheckpoints();
         }
         return expected;
     }

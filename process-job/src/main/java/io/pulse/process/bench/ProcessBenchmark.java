@@ -165,38 +165,59 @@ public final class ProcessBenchmark {
     }
 
     static long processJob(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
-        Path checkpoints = Files.createTempDirectory("pulse-bench-checkpoints");
-        ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
-                "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", stateBackend);
-        org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
-        // About what the local stack's TaskManager has (taskmanager.memory.managed.size 1024m).
-        cluster.setString("taskmanager.memory.managed.size", "1024m");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
-        env.setParallelism(2);
-        ProcessJob.configure(env, settings);
-        // The bounded source finishes split by split at the end; checkpoints then fail on the union
-        // state of the watermark keeper, which must not fail the benchmark run.
-        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
-        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
-                .setBootstrapServers(bootstrap)
-                .setTopics(topic)
-                .setGroupId("bench-" + System.nanoTime())
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new ActivityRecordDeserializer())
-                .setProperty("isolation.level", "read_committed")
-                .build();
+        BenchJob job = BenchJob.create(bootstrap, topic, stateBackend);
         ProcessPipeline.Outputs discard = new ProcessPipeline.Outputs(new DiscardingSink<>(), new DiscardingSink<>(),
                 new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>());
-        new ProcessPipeline(source, discard, settings.pipeline).build(env);
-        try {
-            env.execute("bench-process");
-        } finally {
+        new ProcessPipeline(job.source(), discard, job.settings().pipeline).build(job.env());
+        job.run("bench-process");
+        return expected;
+    }
+
+    /**
+     * What both measured jobs (the process job and its Flink SQL peer) run on: an in-process
+     * cluster with the local stack's TaskManager memory, parallelism 2, the job's own state and
+     * checkpoint configuration, and a bounded source reading the topic to its end.
+     */
+    record BenchJob(StreamExecutionEnvironment env, ProcessSettings settings, KafkaSource<DecodedRecord> source, Path checkpoints) {
+        static BenchJob create(String bootstrap, String topic, String stateBackend) throws java.io.IOException {
+            Path checkpoints = Files.createTempDirectory("pulse-bench-checkpoints");
+            ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
+                    "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", stateBackend);
+            org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+            // About what the local stack's TaskManager has (taskmanager.memory.managed.size 1024m).
+            cluster.setString("taskmanager.memory.managed.size", "1024m");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
+            env.setParallelism(2);
+            ProcessJob.configure(env, settings);
+            // The bounded source finishes split by split at the end; checkpoints then fail on the union
+            // state of the watermark keeper, which must not fail the benchmark run.
+            env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
+            KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
+                    .setBootstrapServers(bootstrap)
+                    .setTopics(topic)
+                    .setGroupId("bench-" + System.nanoTime())
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    .setBounded(OffsetsInitializer.latest())
+                    .setDeserializer(new ActivityRecordDeserializer())
+                    .setProperty("isolation.level", "read_committed")
+                    .build();
+            return new BenchJob(env, settings, source, checkpoints);
+        }
+
+        /** Runs the job built on {@link #env()} to the end of the topic, then removes its checkpoints. */
+        void run(String name) throws Exception {
+            try {
+                env.execute(name);
+            } finally {
+                deleteCheckpoints();
+            }
+        }
+
+        void deleteCheckpoints() throws java.io.IOException {
             try (var paths = Files.walk(checkpoints)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        return expected;
     }
 
     static double ownCpuSeconds() {

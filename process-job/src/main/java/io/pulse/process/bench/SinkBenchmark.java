@@ -79,6 +79,7 @@ public final class SinkBenchmark {
     private static final long T0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
     private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
     private static final int ROUNDS = 2;
+    /** The round being measured: part of every scratch table, key prefix and topic name. */
     private static int round;
 
     /** Seconds one bounded job spends starting and stopping, whatever it writes (measured on a 1-row job). */
@@ -121,6 +122,7 @@ public final class SinkBenchmark {
         List<Pair> best = null;
         for (int r = 1; r <= ROUNDS; r++) {
             System.err.printf("round %d/%d%n", r, ROUNDS);
+            round = r;
             List<Pair> pairs = List.of(postgres(s, rows), cassandra(s, rows), redis(s, rows), clickhouse(s, rows), http(s, rows),
                     kafka(s, rows), lake(rows));
             if (best == null) {
@@ -176,7 +178,6 @@ public final class SinkBenchmark {
     // ------------------------------------------------------------------ pairs
 
     static Pair postgres(ProcessSettings s, int rows) throws Exception {
-        round++;
         String schema = "bench_" + RUN + "_" + round;
         String url = s.jdbcUrl() + (s.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + schema;
         try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
