@@ -7,15 +7,19 @@ BENCH_RESULTS=${PULSE_BENCH_RESULTS:-$BENCH_DIR/results}
 
 bench_usage() {
   cat <<USAGE
-Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (full by default, ~7 min; quick:
-                                           ~2.5 min), then one JSON, a Markdown table and a PNG chart
+Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (full by default, ~15 min; quick:
+                                           ~7 min), then one JSON, a Markdown table and a PNG chart
        ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
        ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks,
-                                              and the same windows in Flink SQL
+                                              and the same windows in Flink SQL and in Spark Structured
+                                              Streaming local[2] (PULSE_BENCH_SPARK=0 skips Spark)
                                               (default 2000000 events)
        ./pulse bench sinks [--rows N]        each sink of the process job vs its store's bulk path, same rows
                                               (default 200000 rows)
+       ./pulse bench pipeline [--events N] [--seconds S]
+         the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000),
+         then end-to-end latency p50/p99/max at half that rate for S seconds (default 60)
 Runs on the local stack (./pulse up first). Results go to bench/results/.
 USAGE
 }
@@ -26,6 +30,7 @@ cmd_bench() {
     producer) bench_producer "$@" ;;
     process) bench_process "$@" ;;
     sinks) bench_sinks "$@" ;;
+    pipeline) bench_pipeline "$@" ;;
     ""|--full|--quick) bench_all "${what:---full}" ;;
     -h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
@@ -35,6 +40,19 @@ cmd_bench() {
 # CPU seconds (user+system) a process has used, from /proc.
 proc_cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# name=pid,... of every running server of the stack, for the CPU figures (StackCpu reads /proc).
+stack_pids() {
+  local svc pid list=""
+  for svc in $PULSE_SERVICES; do
+    case $svc in
+      postgres) pid=$(head -1 "$(pg_data_dir)/postmaster.pid" 2>/dev/null) ;;
+      *) pid=$(svc_pid "$svc") ;;
+    esac
+    pid_alive "$pid" && list="$list${list:+,}$svc=$pid"
+  done
+  echo "$list"
 }
 
 bench_producer() {
@@ -139,9 +157,56 @@ bench_process() {
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
     -cp "$job_jar:$PULSE_LIB/flink/*:$PULSE_LIB/flink-table/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
-    "$(svc_pid kafka)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
+    "$(stack_pids)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/process-$stamp.json"
+  if [ "${PULSE_BENCH_SPARK:-1}" = 1 ]; then
+    bench_spark_peer "$topic" "$events" "$BENCH_RESULTS/spark-$stamp.json" || die "the Spark peer failed (log: $PULSE_HOME/bench/spark-$stamp.log)"
+    log "results: $BENCH_RESULTS/spark-$stamp.json"
+  fi
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
+}
+
+# CPU seconds of every stack process and its children (PostgreSQL forks a backend per connection).
+stack_cpu_seconds() {
+  local entry pid total=0 p
+  for entry in $(stack_pids | tr ',' ' '); do
+    pid=${entry#*=}
+    for p in $(ps -o pid= --ppid "$pid" 2>/dev/null) "$pid"; do
+      total=$(awk -v t="$total" -v c="$(proc_cpu_seconds "$p")" 'BEGIN{print t + c}')
+    done
+  done
+  echo "$total"
+}
+
+# The Spark Structured Streaming peer (bench/spark-peer, built here on first use: Spark is not part of
+# ./pulse build) over the same topic: TOPIC EVENTS RESULT_FILE.
+bench_spark_peer() {
+  local topic=$1 events=$2 file=$3 dir=$PULSE_ROOT/bench/spark-peer
+  local jar; jar=$(ls "$dir"/target/spark-peer-*.jar 2>/dev/null | head -1)
+  if [ -z "$jar" ] || [ ! -d "$dir/target/lib" ] || [ -n "$(find "$dir/src" "$dir/pom.xml" -newer "$jar" 2>/dev/null | head -1)" ]; then
+    log "bench process: building the Spark peer (bench/spark-peer; the first build downloads Spark, ~220 MB) ..."
+    (cd "$PULSE_ROOT" && ./mvnw -q -B -Pspark-peer -pl bench/spark-peer -am -DskipTests package) \
+      > "$PULSE_HOME/bench/spark-peer-build.log" 2>&1 || { tail -30 "$PULSE_HOME/bench/spark-peer-build.log" >&2; return 1; }
+    jar=$(ls "$dir"/target/spark-peer-*.jar | head -1)
+  fi
+  log "bench process: Spark Structured Streaming, local[2], the same windows on the same topic ..."
+  local stamp=${file##*/spark-}; stamp=${stamp%.json}
+  local log_file="$PULSE_HOME/bench/spark-$stamp.log" cpu_before cpu_after
+  cpu_before=$(stack_cpu_seconds)
+  "$(java_bin)" -Xmx3g --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
+    --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
+    --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
+    --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
+    -Djdk.reflect.useDirectMethodHandle=false \
+    -cp "$jar:$dir/target/lib/*" io.pulse.bench.spark.SparkPeer "127.0.0.1:$KAFKA_PORT" "$topic" "$events" > "$log_file.out" 2> "$log_file" \
+    || { tail -30 "$log_file" >&2; return 1; }
+  cpu_after=$(stack_cpu_seconds)
+  local line; line=$(grep '^{' "$log_file.out" | tail -1)
+  [ -n "$line" ] || { cat "$log_file.out" "$log_file" | tail -30 >&2; return 1; }
+  printf '{"benchmark": "spark", "timestamp": "%s", "machine": "%s cores", "setup": "Spark %s Structured Streaming, local[2], RocksDB state store, 3 queries (page views 1 min, active users 5/1 min exact distinct, per user/device KPIs 5 min), 2-min watermark, append mode, noop sinks, Trigger.AvailableNow", "stack_cpu_s": %s, "result": %s}\n' \
+    "$stamp" "$(nproc)" "3.5.7" "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN{printf "%.2f", b - a}')" "$line" > "$file"
+  sed -n 's/.*"events_per_s": \([0-9]*\).*/process: Spark Structured Streaming peer \1 events\/s/p' "$file"
 }
 
 bench_sinks() {
@@ -170,27 +235,71 @@ bench_sinks() {
   log "results: $BENCH_RESULTS/sinks-$stamp.json and .md"
 }
 
+bench_pipeline() {
+  local events=1000000 seconds=60
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --events) events=$2; shift 2 ;;
+      --seconds) seconds=$2; shift 2 ;;
+      *) die "unknown option $1 (bench pipeline takes --events N --seconds S)" ;;
+    esac
+  done
+  local svc
+  for svc in postgres redis clickhouse kafka cassandra mock-external; do
+    svc_running "$svc" || die "$svc is not up: start the stack with ./pulse up"
+  done
+  ensure_server_jars flink
+  local producer_jar job_jar
+  producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
+  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  local topic="bench-pipeline-backlog-$stamp"
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$topic:2" >/dev/null \
+    || die "cannot create the benchmark topic"
+  mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
+  log "bench pipeline: writing a backlog of $events events to $topic ..."
+  "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$topic" --events "$events" \
+    --rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0.01 --malformed-share 0.001 \
+    --format avro > "$PULSE_HOME/bench-pipeline-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-pipeline-$stamp.log" >&2; die "filling the topic failed"; }
+  load_stack_env
+  log "bench pipeline: the whole job, every sink on: sustained rate, then latency at half of it for $seconds s ..."
+  # shellcheck disable=SC2046
+  "$(java_bin)" -Xmx3g $(flink_java_opts) ${PULSE_BENCH_JAVA_OPTS:-} -Dlog.file="$PULSE_HOME/bench/pipeline-$stamp.flink.log" \
+    -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
+    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.PipelineBenchmark "$BENCH_RESULTS/pipeline-$stamp.json" \
+    "$producer_jar" "$DDL_DIR/cassandra.cql" "$events" "$seconds" "$(stack_pids)" "$topic" \
+    || die "the benchmark failed (Flink log: $PULSE_HOME/bench/pipeline-$stamp.flink.log)"
+  log "results: $BENCH_RESULTS/pipeline-$stamp.json"
+}
+
 # Every benchmark at one size, then the combined results (BenchSummary): <stamp>.json, .md, .png.
 bench_all() {
-  local size=$1 producer_events producer_rounds process_events sink_rows
+  local size=$1 producer_events producer_rounds process_events sink_rows pipeline_events pipeline_seconds
   case $size in
-    --quick) producer_events=200000 producer_rounds=1 process_events=300000 sink_rows=50000 ;;
-    --full) producer_events=1000000 producer_rounds=3 process_events=2000000 sink_rows=200000 ;;
+    --quick) producer_events=200000 producer_rounds=1 process_events=300000 sink_rows=50000 pipeline_events=100000 pipeline_seconds=20 ;;
+    --full) producer_events=1000000 producer_rounds=3 process_events=2000000 sink_rows=200000 pipeline_events=400000 pipeline_seconds=60 ;;
   esac
   local stamp began=$SECONDS; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   log "bench ${size#--}: starting the local stack if needed ..."
   ( stack_up ) >/dev/null || die "the stack did not start: ./pulse up shows why"
   local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
-  log "bench ${size#--} 1/3: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
+  log "bench ${size#--} 1/4: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
   ( bench_producer --events "$producer_events" --rounds "$producer_rounds" ) || die "the producer benchmark failed"
   local producer_file; producer_file=$(ls -t "$BENCH_RESULTS"/producer-*.json | head -1)
-  log "bench ${size#--} 2/3: process job vs raw consume+decode ($process_events events) ..."
+  log "bench ${size#--} 2/4: process job vs raw consume+decode, Flink SQL and Spark ($process_events events) ..."
   ( bench_process --events "$process_events" ) || die "the process benchmark failed"
-  local process_file; process_file=$(ls -t "$BENCH_RESULTS"/process-*.json | head -1)
-  log "bench ${size#--} 3/3: each sink vs its store's bulk path ($sink_rows rows) ..."
+  local process_file spark_file
+  process_file=$(ls -t "$BENCH_RESULTS"/process-*.json | head -1)
+  spark_file=$(ls -t "$BENCH_RESULTS"/spark-*.json 2>/dev/null | head -1)
+  [ "${spark_file##*/spark-}" = "${process_file##*/process-}" ] || spark_file=""
+  log "bench ${size#--} 3/4: each sink vs its store's bulk path ($sink_rows rows) ..."
   ( bench_sinks --rows "$sink_rows" ) || die "the sink benchmark failed"
   local sinks_file; sinks_file=$(ls -t "$BENCH_RESULTS"/sinks-*.json | head -1)
+  log "bench ${size#--} 4/4: the whole pipeline, every sink on: sustained rate ($pipeline_events events), latency at half of it ($pipeline_seconds s) ..."
+  ( bench_pipeline --events "$pipeline_events" --seconds "$pipeline_seconds" ) || die "the pipeline benchmark failed"
+  local pipeline_file; pipeline_file=$(ls -t "$BENCH_RESULTS"/pipeline-*.json | head -1)
+  # shellcheck disable=SC2086
   "$(java_bin)" -Djava.awt.headless=true -cp "$job_jar" io.pulse.process.bench.BenchSummary "$BENCH_RESULTS/$stamp" \
-    "$producer_file" "$process_file" "$sinks_file" || die "could not write the summary"
+    "$producer_file" "$process_file" $spark_file "$sinks_file" "$pipeline_file" || die "could not write the summary"
   log "bench ${size#--}: done in $((SECONDS - began)) s"
 }

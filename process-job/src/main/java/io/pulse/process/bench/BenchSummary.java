@@ -19,10 +19,11 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The end of {@code ./pulse bench}: reads the result files of one run (producer, process, sinks),
+ * The end of {@code ./pulse bench}: reads the result files of one run (producer, process, spark,
+ * sinks, pipeline),
  * and writes {@code <stamp>.json} (every figure with its baseline and ratio), {@code <stamp>.md} (a
- * table) and {@code <stamp>.png} (each stage's ratio to its baseline against its goal), and a line
- * per figure on the terminal. Arguments: OUT_PREFIX RESULT_FILE...
+ * table) and {@code <stamp>.png} (each stage's ratio to its baseline against its goal, and the
+ * pipeline's latency percentiles), and a line per figure on the terminal. Arguments: OUT_PREFIX RESULT_FILE...
  */
 public final class BenchSummary {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,37 +35,79 @@ public final class BenchSummary {
         }
     }
 
+    /** One latency figure of the pipeline benchmark. */
+    record Latency(String sink, long p50, long p99, long max, long records, String goal) {}
+
     private BenchSummary() {}
+
+    static List<Figure> figures(java.util.Map<String, JsonNode> results) {
+        List<Figure> figures = new ArrayList<>();
+        JsonNode producer = results.get("producer");
+        if (producer != null) {
+            figures.add(new Figure("producer", "Pulse producer", producer.get("pulse_producer_events_per_s").asDouble(),
+                    "Kafka ProducerPerformance", producer.get("kafka_producer_performance_records_per_s").asDouble(), 0.9));
+        }
+        JsonNode process = results.get("process");
+        JsonNode spark = results.get("spark");
+        JsonNode pipeline = results.get("pipeline");
+        double sqlRate = process != null && process.has("flink_sql_same_windows")
+                ? process.get("flink_sql_same_windows").get("events_per_s").asDouble() : 0;
+        double sparkRate = spark != null ? spark.get("result").get("events_per_s").asDouble() : 0;
+        if (process != null) {
+            double job = process.get("process_job_discarding_sinks").get("events_per_s").asDouble();
+            figures.add(new Figure("process job (discarding sinks)", "process job", job, "raw consume+decode",
+                    process.get("raw_consume_decode").get("events_per_s").asDouble(), 0.5));
+            if (sqlRate > 0) {
+                figures.add(new Figure("process job vs Flink SQL (same windows)", "process job", job, "Flink SQL window TVFs", sqlRate, 1.0));
+            }
+            if (sparkRate > 0) {
+                figures.add(new Figure("process job vs Spark (same windows)", "process job", job, "Spark Structured Streaming local[2]",
+                        sparkRate, 3.0));
+            }
+        }
+        JsonNode sinks = results.get("sinks");
+        if (sinks != null) {
+            for (JsonNode s : sinks.get("sinks")) {
+                figures.add(new Figure("sink: " + s.get("sink").asText(), "Pulse sink", s.get("pulse_rows_per_s").asDouble(),
+                        s.get("bulk_path").asText(), s.get("bulk_rows_per_s").asDouble(), 0.5));
+            }
+        }
+        if (pipeline != null) {
+            double full = pipeline.get("sustained").get("events_per_s").asDouble();
+            if (sqlRate > 0) {
+                figures.add(new Figure("full pipeline (all sinks) vs Flink SQL", "full pipeline", full, "Flink SQL window TVFs", sqlRate, 1.0));
+            }
+            if (sparkRate > 0) {
+                figures.add(new Figure("full pipeline (all sinks) vs Spark", "full pipeline", full, "Spark Structured Streaming local[2]",
+                        sparkRate, 3.0));
+            }
+        }
+        return figures;
+    }
+
+    static List<Latency> latencies(JsonNode pipeline) {
+        List<Latency> out = new ArrayList<>();
+        if (pipeline != null) {
+            pipeline.get("latency_ms").fields().forEachRemaining(e -> out.add(new Latency(e.getKey(), e.getValue().get("p50_ms").asLong(),
+                    e.getValue().get("p99_ms").asLong(), e.getValue().get("max_ms").asLong(), e.getValue().get("records").asLong(),
+                    e.getKey().startsWith("postgres") ? "-" : "p99 <= 1000 ms")));
+        }
+        return out;
+    }
 
     public static void main(String[] args) throws IOException {
         Path prefix = Path.of(args[0]);
-        List<Figure> figures = new ArrayList<>();
+        java.util.Map<String, JsonNode> results = new java.util.LinkedHashMap<>();
         String machine = "";
         for (int i = 1; i < args.length; i++) {
             JsonNode r = JSON.readTree(Files.readString(Path.of(args[i])));
-            machine = r.path("machine").asText(machine);
-            switch (r.get("benchmark").asText()) {
-                case "producer" -> figures.add(new Figure("producer", "Pulse producer", r.get("pulse_producer_events_per_s").asDouble(),
-                        "Kafka ProducerPerformance", r.get("kafka_producer_performance_records_per_s").asDouble(), 0.9));
-                case "process" -> {
-                    figures.add(new Figure("process job (discarding sinks)", "process job",
-                            r.get("process_job_discarding_sinks").get("events_per_s").asDouble(), "raw consume+decode",
-                            r.get("raw_consume_decode").get("events_per_s").asDouble(), 0.5));
-                    if (r.has("flink_sql_same_windows")) {
-                        figures.add(new Figure("process job vs Flink SQL (same windows)", "process job",
-                                r.get("process_job_discarding_sinks").get("events_per_s").asDouble(), "Flink SQL window TVFs",
-                                r.get("flink_sql_same_windows").get("events_per_s").asDouble(), 1.0));
-                    }
-                }
-                case "sinks" -> {
-                    for (JsonNode s : r.get("sinks")) {
-                        figures.add(new Figure("sink: " + s.get("sink").asText(), "Pulse sink", s.get("pulse_rows_per_s").asDouble(),
-                                s.get("bulk_path").asText(), s.get("bulk_rows_per_s").asDouble(), 0.5));
-                    }
-                }
-                default -> throw new IllegalArgumentException("unknown result file " + args[i]);
+            results.put(r.get("benchmark").asText(), r);
+            if (!r.get("benchmark").asText().equals("spark")) {
+                machine = r.path("machine").asText(machine);
             }
         }
+        List<Figure> figures = figures(results);
+        List<Latency> latencies = latencies(results.get("pipeline"));
         ObjectNode out = JSON.createObjectNode().put("machine", machine);
         ArrayNode list = out.putArray("figures");
         StringBuilder md = new StringBuilder("| stage | Pulse /s | baseline | baseline /s | ratio | goal |\n| --- | ---: | --- | ---: | ---: | ---: |\n");
@@ -78,19 +121,35 @@ public final class BenchSummary {
                     f.pulseRate(), f.baseline(), f.baselineRate(), f.ratio(), f.goal(), f.ratio() >= f.goal() ? ", met" : ", NOT met");
         }
         md.append("\nMachine: ").append(machine).append(". Ratios are Pulse / baseline, both measured in the same run.\n");
+        if (!latencies.isEmpty()) {
+            JsonNode p = results.get("pipeline");
+            md.append(String.format(Locale.ROOT, "%nEnd-to-end latency, whole job with every sink on, at %,.0f events/s (half its sustained rate) for %d s:%n%n",
+                    p.get("latency_run").get("events_per_s").asDouble(), p.get("latency_run").get("seconds").asInt()));
+            md.append("| from Kafka append to | p50 ms | p99 ms | max ms | records | goal |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
+            ArrayNode lat = out.putArray("latency_ms");
+            for (Latency l : latencies) {
+                lat.addObject().put("to", l.sink()).put("p50", l.p50()).put("p99", l.p99()).put("max", l.max()).put("records", l.records())
+                        .put("goal", l.goal());
+                md.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %s |%n", l.sink(), l.p50(), l.p99(), l.max(), l.records(),
+                        l.goal()));
+                System.out.printf(Locale.ROOT, "bench: latency to %-55s p50 %6d ms  p99 %6d ms  max %6d ms  (%d records; goal %s)%n",
+                        l.sink(), l.p50(), l.p99(), l.max(), l.records(), l.goal());
+            }
+        }
         Files.writeString(Path.of(prefix + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
         Files.writeString(Path.of(prefix + ".md"), md.toString());
-        ImageIO.write(chart(figures, machine), "png", Path.of(prefix + ".png").toFile());
+        ImageIO.write(chart(figures, latencies, machine), "png", Path.of(prefix + ".png").toFile());
         System.out.println("bench: results in " + prefix + ".json, .md, .png");
     }
 
     /** Horizontal bars: each stage's ratio to its baseline, with its goal marked. */
-    static BufferedImage chart(List<Figure> figures, String machine) {
+    static BufferedImage chart(List<Figure> figures, List<Latency> latencies, String machine) {
         int rowHeight = 34;
         int left = 430;
         int width = 1100;
         int plot = width - left - 60;
-        int height = 90 + figures.size() * rowHeight;
+        int latencyTop = 90 + figures.size() * rowHeight;
+        int height = latencyTop + (latencies.isEmpty() ? 0 : 60 + latencies.size() * rowHeight);
         double max = 1.0;
         for (Figure f : figures) {
             max = Math.max(max, f.ratio());
@@ -120,6 +179,34 @@ public final class BenchSummary {
             int goal = left + (int) (plot * f.goal() / max);
             g.setStroke(new BasicStroke(2));
             g.drawLine(goal, y + 1, goal, y + rowHeight - 5);
+        }
+        if (!latencies.isEmpty()) {
+            long maxLatency = 1000;
+            for (Latency l : latencies) {
+                maxLatency = Math.max(maxLatency, l.max());
+            }
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.drawString("End-to-end latency at half the sustained rate: p50 | p99 | max (ms); | = 1 s", 20, latencyTop + 28);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            for (int i = 0; i < latencies.size(); i++) {
+                Latency l = latencies.get(i);
+                int y = latencyTop + 40 + i * rowHeight;
+                g.setColor(Color.BLACK);
+                g.drawString(l.sink().length() > 60 ? l.sink().substring(0, 57) + "..." : l.sink(), 20, y + 17);
+                int[] xs = {(int) (plot * l.max() / (double) maxLatency), (int) (plot * l.p99() / (double) maxLatency),
+                        (int) (plot * l.p50() / (double) maxLatency)};
+                Color[] shades = {new Color(200, 200, 230), new Color(120, 130, 200), new Color(50, 60, 150)};
+                for (int k = 0; k < 3; k++) {
+                    g.setColor(shades[k]);
+                    g.fillRect(left, y + 4, Math.max(xs[k], 1), rowHeight - 12);
+                }
+                g.setColor(Color.BLACK);
+                g.drawString(String.format(Locale.ROOT, "%,d | %,d | %,d", l.p50(), l.p99(), l.max()), left + Math.max(xs[0], 1) + 6, y + 17);
+                int second = left + (int) (plot * 1000 / (double) maxLatency);
+                g.setStroke(new BasicStroke(2));
+                g.drawLine(second, y + 1, second, y + rowHeight - 5);
+            }
         }
         g.dispose();
         return image;

@@ -32,13 +32,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * decodes every record with the event-model codec, the baseline, and (2) the whole process job on
  * an in-process Flink cluster (parallelism 2, checkpointing on, RocksDB) with every sink
  * discarding, reading the topic to its end. Reports events/s, CPU seconds per million events (this
- * JVM plus the Kafka broker, from /proc) and the ratio. Arguments: BOOTSTRAP TOPIC EVENTS
- * KAFKA_PID RESULT_FILE.
+ * JVM plus every process of the local stack, from /proc) and the ratio. Arguments: BOOTSTRAP TOPIC
+ * EVENTS STACK_PIDS(name=pid,...) RESULT_FILE [STATE_BACKEND].
  */
 public final class ProcessBenchmark {
     private ProcessBenchmark() {}
 
-    record Run(String name, long events, double seconds, double cpuSeconds) {
+    record Run(String name, long events, double seconds, double cpuSeconds, Map<String, Double> cpuByProcess) {
         double rate() {
             return events / seconds;
         }
@@ -52,7 +52,7 @@ public final class ProcessBenchmark {
         String bootstrap = args[0];
         String topic = args[1];
         long events = Long.parseLong(args[2]);
-        long kafkaPid = Long.parseLong(args[3]);
+        StackCpu cpu = StackCpu.parse(args[3]);
         Path result = Path.of(args[4]);
         String stateBackend = args.length > 5 ? args[5] : "rocksdb";
 
@@ -60,10 +60,10 @@ public final class ProcessBenchmark {
         boolean sql = sqlAvailable();
         // Alternate twice and keep the better of each: the first run of either pays for JIT warm-up.
         for (int round = 1; round <= 2; round++) {
-            runs.add(measure("raw consume+decode", kafkaPid, () -> rawConsume(bootstrap, topic, events)));
-            runs.add(measure("process job", kafkaPid, () -> processJob(bootstrap, topic, events, stateBackend)));
+            runs.add(measure("raw consume+decode", cpu, () -> rawConsume(bootstrap, topic, events)));
+            runs.add(measure("process job", cpu, () -> processJob(bootstrap, topic, events, stateBackend)));
             if (sql) {
-                runs.add(measure("flink sql", kafkaPid, () -> FlinkSqlPeer.run(bootstrap, topic, events, stateBackend)));
+                runs.add(measure("flink sql", cpu, () -> FlinkSqlPeer.run(bootstrap, topic, events, stateBackend)));
             }
         }
         Run raw = best(runs, "raw consume+decode");
@@ -72,10 +72,10 @@ public final class ProcessBenchmark {
         String sqlJson = "";
         if (sql) {
             Run peer = best(runs, "flink sql");
-            sqlJson = String.format(Locale.ROOT, "  \"flink_sql_same_windows\": {\"events_per_s\": %.0f, \"seconds\": %.2f, \"cpu_s_per_million\": %.2f, "
+            sqlJson = String.format(Locale.ROOT, "  \"flink_sql_same_windows\": {\"events_per_s\": %.0f, \"seconds\": %.2f, \"cpu_s_per_million\": %.2f, \"cpu_s_by_process\": %s, "
                     + "\"setup\": \"page views 1 min, active users 5/1 min exact distinct, per user/device KPIs 5 min as SQL window TVFs, same source, "
                     + "state backend and checkpointing, blackhole sinks\"},%n  \"ratio_to_flink_sql\": %.3f,%n",
-                    peer.rate(), peer.seconds(), peer.cpuPerMillion(), job.rate() / peer.rate());
+                    peer.rate(), peer.seconds(), peer.cpuPerMillion(), StackCpu.json(peer.cpuByProcess()), job.rate() / peer.rate());
             System.out.printf(Locale.ROOT, "process: Flink SQL peer (three of the five outputs) %.0f events/s, process job / Flink SQL %.3f (goal >= 1)%n",
                     peer.rate(), job.rate() / peer.rate());
         }
@@ -85,15 +85,17 @@ public final class ProcessBenchmark {
                   "timestamp": "%s",
                   "machine": "%d cores, %s",
                   "events": %d,
-                  "raw_consume_decode": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f},
-                  "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f,
+                  "cpu": "CPU seconds (user+system) from /proc of every process of the local stack (with descendants) and of the benchmark JVM, over each measured run",
+                  "raw_consume_decode": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s},
+                  "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s,
                     "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, 1 GB managed memory, checkpoint every 10 s, %s state, all five windowed outputs, sinks discard"},
                   "ratio": %.3f,
                 %s  "goal": "ratio >= 0.5 and >= 100000 events/s",
                   "all_rounds": %s
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), events,
-                raw.rate(), raw.seconds(), raw.cpuPerMillion(), job.rate(), job.seconds(), job.cpuPerMillion(), stateBackend, ratio, sqlJson,
+                raw.rate(), raw.seconds(), raw.cpuPerMillion(), StackCpu.json(raw.cpuByProcess()), job.rate(), job.seconds(), job.cpuPerMillion(),
+                StackCpu.json(job.cpuByProcess()), stateBackend, ratio, sqlJson,
                 runs.stream().map(r -> String.format(Locale.ROOT, "{\"run\": \"%s\", \"events_per_s\": %.0f}", r.name(), r.rate())).toList());
         Files.createDirectories(result.getParent());
         Files.writeString(result, json);
@@ -120,15 +122,16 @@ public final class ProcessBenchmark {
         long run() throws Exception;
     }
 
-    private static Run measure(String name, long kafkaPid, Body body) throws Exception {
+    private static Run measure(String name, StackCpu cpu, Body body) throws Exception {
         System.err.printf("  %s ...%n", name);
-        double cpuBefore = ownCpuSeconds() + procCpuSeconds(kafkaPid);
+        Map<String, Double> before = cpu.read();
         long start = System.nanoTime();
         long events = body.run();
         double seconds = (System.nanoTime() - start) / 1e9;
-        double cpu = ownCpuSeconds() + procCpuSeconds(kafkaPid) - cpuBefore;
-        System.err.printf(Locale.ROOT, "  %s: %d events in %.2f s = %.0f events/s%n", name, events, seconds, events / seconds);
-        return new Run(name, events, seconds, cpu);
+        Map<String, Double> used = StackCpu.between(before, cpu.read());
+        System.err.printf(Locale.ROOT, "  %s: %d events in %.2f s = %.0f events/s, %.1f CPU s (stack and bench JVM)%n", name, events,
+                seconds, events / seconds, used.get("total"));
+        return new Run(name, events, seconds, used.get("total"), used);
     }
 
     static long rawConsume(String bootstrap, String topic, long expected) {

@@ -1,0 +1,702 @@
+package io.pulse.process.bench;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.pulse.model.avro.EngagementEvent;
+import io.pulse.model.avro.EnrichedActivity;
+import io.pulse.model.codec.AvroSingleObjectCodec;
+import io.pulse.model.codec.DecodeResult;
+import io.pulse.model.codec.UserEventCodec;
+import io.pulse.process.ProcessJob;
+import io.pulse.process.ProcessSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code ./pulse bench pipeline}: the whole process job with every sink on, against the local
+ * stack's servers (PostgreSQL, Cassandra, Redis, ClickHouse, mock-external, the lake, Kafka), in an
+ * in-process Flink cluster like the other process benchmarks.
+ * <ol>
+ *   <li>Sustained rate: the job drains a backlog topic of generated activity (plus engagement
+ *   events, 1 per 25 activity events); the rate is the slope of the records its source has emitted
+ *   (a metric reporter in this JVM, {@link SourceProgress}) between 10% and 90% of the backlog: the
+ *   source is held back by backpressure from every sink, and start-up and tail are left out.</li>
+ *   <li>Latency at half that rate: the producer sends live traffic at half the sustained rate (and
+ *   engagement events at 1/25 of it) to fresh topics; the benchmark then reads, per record, when it
+ *   was appended to Kafka (its timestamp) and when it reached each sink: the Cassandra write time
+ *   of its row, a read_committed consumer of enriched_activity, ClickHouse polled every 200 ms, and
+ *   PostgreSQL window rows polled every 250 ms (new rows found by xmin) measured from the moment
+ *   the watermark could pass the window's end: the append of the first record, on every partition,
+ *   whose event time reaches window end + the out-of-orderness bound.</li>
+ * </ol>
+ * Every store is isolated: a PostgreSQL schema, Cassandra keyspaces, a ClickHouse table, a Redis
+ * key prefix, Kafka topics and a lake directory of this run, all removed at the end.
+ * Arguments: RESULT_FILE PRODUCER_JAR CASSANDRA_DDL BACKLOG_EVENTS LATENCY_SECONDS STACK_PIDS
+ * (the backlog topic is filled by {@code ./pulse bench}: BACKLOG_TOPIC as the 7th argument).
+ */
+public final class PipelineBenchmark {
+    private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+    private static final int ENGAGEMENT_EVERY = 25;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final ProcessSettings base;
+    private final String schema = "bench_pipeline_" + RUN;
+    private final String clickhouseTable;
+    private final List<String> topics = new ArrayList<>();
+    private final List<String> keyspaces = new ArrayList<>();
+    private final List<Path> lakes = new ArrayList<>(); // and checkpoint directories
+    private final List<String> contentIds = new ArrayList<>();
+
+    private PipelineBenchmark(ProcessSettings base) {
+        this.base = base;
+        this.clickhouseTable = base.clickhouseTable.substring(0, base.clickhouseTable.indexOf('.') + 1) + "bench_pipeline_" + RUN;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path result = Path.of(args[0]);
+        Path producerJar = Path.of(args[1]);
+        String cassandraDdl = Files.readString(Path.of(args[2]));
+        long backlogEvents = Long.parseLong(args[3]);
+        int latencySeconds = Integer.parseInt(args[4]);
+        StackCpu cpu = StackCpu.parse(args[5]);
+        String backlogTopic = args[6];
+        PipelineBenchmark bench = new PipelineBenchmark(ProcessSettings.load());
+        try {
+            bench.isolate(cassandraDdl);
+            Sustained sustained = bench.sustained(backlogTopic, backlogEvents, cpu);
+            double halfRate = sustained.rate() / 2;
+            Latency latency = bench.latency(producerJar, halfRate, latencySeconds, cpu);
+            String json = json(backlogEvents, sustained, halfRate, latencySeconds, latency);
+            Files.createDirectories(result.getParent());
+            Files.writeString(result, json);
+            System.out.printf(Locale.ROOT, "pipeline: all sinks on, sustained %.0f events/s (%.1f CPU s per M events)%n", sustained.rate(),
+                    sustained.cpuPerMillion());
+            latency.perSink().forEach((sink, p) -> System.out.printf(Locale.ROOT,
+                    "pipeline: latency at %.0f events/s to %s: p50 %d ms, p99 %d ms, max %d ms (%d records)%n",
+                    halfRate, sink, p.p50(), p.p99(), p.max(), p.samples()));
+        } finally {
+            bench.cleanUp(backlogTopic);
+        }
+    }
+
+    // --- isolation ----------------------------------------------------------------------------
+
+    private void isolate(String cassandraDdl) throws Exception {
+        progress("isolating this run: PostgreSQL schema %s, Cassandra keyspaces %s_a/_b, ClickHouse %s, Redis prefix %s",
+                schema, schema, clickhouseTable, redisPrefix());
+        try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+            for (String table : List.of("content", "session_kpis", "page_view_counts", "active_users", "user_sessions",
+                    "aggregated_counts")) {
+                st.execute("CREATE TABLE " + schema + "." + table + " (LIKE public." + table + " INCLUDING ALL)");
+            }
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + schema
+                    + ".content (content_id, title, content_type, length_seconds, created_at) VALUES (?::uuid, ?, ?, ?, now())")) {
+                Random random = new Random(7);
+                for (int i = 0; i < 50; i++) {
+                    String id = new UUID(random.nextLong(), random.nextLong()).toString();
+                    contentIds.add(id);
+                    insert.setString(1, id);
+                    insert.setString(2, "Bench title " + i);
+                    insert.setString(3, i % 2 == 0 ? "video" : "article");
+                    insert.setInt(4, 60 + i);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+        }
+        try (CqlSession session = cassandra(null)) {
+            for (String phase : List.of("a", "b")) {
+                String keyspace = schema + "_" + phase;
+                keyspaces.add(keyspace);
+                for (String statement : cassandraDdl.replaceAll("(?m)^--.*$", "").split(";")) {
+                    if (!statement.isBlank()) {
+                        session.execute(SimpleStatement.newInstance(statement.replace("pulse", keyspace))
+                                .setTimeout(Duration.ofSeconds(60)));
+                    }
+                }
+            }
+        }
+        clickhouse("CREATE TABLE " + clickhouseTable + " AS " + base.clickhouseTable);
+    }
+
+    private String redisPrefix() {
+        return "bench-pipeline-" + RUN + ":";
+    }
+
+    /** The job's settings for one phase: every sink on, each pointed at this run's isolated stores. */
+    private ProcessSettings settings(String phase, String activityTopic, String engagementTopic) throws IOException {
+        Path lake = Files.createTempDirectory("pulse-bench-lake");
+        Path checkpoints = Files.createTempDirectory("pulse-bench-checkpoints");
+        lakes.add(lake);
+        lakes.add(checkpoints);
+        return ProcessSettings.load("--checkpoint.dir", checkpoints.toUri().toString(), "--kafka.activity-topic", activityTopic, "--kafka.engagement-topic", engagementTopic,
+                "--kafka.enriched-topic", topic(phase + "-enriched"), "--kafka.late-topic", topic(phase + "-late"),
+                "--kafka.dead-letter-topic", topic(phase + "-dead"), "--kafka.group-id", "bench-pipeline-" + RUN + "-" + phase,
+                "--kafka.transactional-id-prefix", "bench-pipeline-" + RUN + "-" + phase,
+                "--postgres.database", base.postgres.database() + "?currentSchema=" + schema,
+                "--cassandra.keyspace", schema + "_" + phase, "--clickhouse.table", clickhouseTable,
+                "--redis.key-prefix", redisPrefix() + phase + ":", "--lake.dir", lake.toString());
+    }
+
+    private String topic(String name) {
+        String topic = "bench-pipeline-" + RUN + "-" + name;
+        if (!topics.contains(topic)) {
+            topics.add(topic);
+        }
+        return topic;
+    }
+
+    private void createTopics(String... names) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(Arrays.stream(names).map(n -> new NewTopic(n, 2, (short) 1)).toList()).all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private void cleanUp(String backlogTopic) {
+        progress("removing this run's schema, keyspaces, table, keys, topics and lake");
+        quietly(() -> {
+            try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        });
+        quietly(() -> {
+            try (CqlSession session = cassandra(null)) {
+                for (String keyspace : keyspaces) {
+                    session.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + keyspace).setTimeout(Duration.ofSeconds(60)));
+                }
+            }
+        });
+        quietly(() -> clickhouse("DROP TABLE IF EXISTS " + clickhouseTable));
+        quietly(() -> {
+            try (var jedis = new redis.clients.jedis.Jedis(base.redisHost, base.redisPort)) {
+                for (String key : jedis.keys(redisPrefix() + "*")) {
+                    jedis.del(key);
+                }
+            }
+        });
+        quietly(() -> {
+            try (Admin admin = admin()) {
+                List<String> all = new ArrayList<>(topics);
+                all.add(backlogTopic);
+                admin.deleteTopics(all).all().get(60, TimeUnit.SECONDS);
+            }
+        });
+        for (Path lake : lakes) {
+            quietly(() -> {
+                try (var paths = Files.walk(lake)) {
+                    paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            });
+        }
+    }
+
+    // --- 1. sustained rate ---------------------------------------------------------------------
+
+    record Sustained(double rate, double seconds, long events, Map<String, Double> cpu) {
+        double cpuPerMillion() {
+            return cpu.get("total") / (events / 1e6);
+        }
+    }
+
+    private Sustained sustained(String backlogTopic, long events, StackCpu cpu) throws Exception {
+        String engagementTopic = topic("a-engagement");
+        createTopics(engagementTopic, topic("a-enriched"), topic("a-late"), topic("a-dead"));
+        long engagements = events / ENGAGEMENT_EVERY;
+        progress("1/2 sustained: writing %d engagement events beside the %d activity events", engagements, events);
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            AvroSingleObjectCodec<EngagementEvent> avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
+            long t0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
+            for (long i = 0; i < engagements; i++) {
+                EngagementEvent e = engagement(i, t0 + i * 1000);
+                producer.send(new ProducerRecord<>(engagementTopic, e.getEventId().getBytes(StandardCharsets.UTF_8), avro.encode(e)));
+            }
+        }
+        ProcessSettings s = settings("a", backlogTopic, engagementTopic);
+        Map<TopicPartition, Long> end = endOffsets(backlogTopic);
+        long total = end.values().stream().mapToLong(Long::longValue).sum();
+        progress("1/2 sustained: the job drains %d records with every sink on (checkpoint every %ss) ...", total,
+                s.checkpointInterval.toSeconds());
+        SourceProgress.reset();
+        JobClient job = start(s, "bench pipeline sustained");
+        // The slope between 10% and 90% of the backlog: start-up and the tail left out. The source is
+        // held back by every sink downstream (backpressure), so its pace is the pipeline's.
+        long[] from = null;
+        long[] to = null;
+        Map<String, Double> cpuFrom = null;
+        Map<String, Double> used = null;
+        long began = System.nanoTime();
+        long lastReport = 0;
+        while (to == null) {
+            long read = SourceProgress.records();
+            long now = System.nanoTime();
+            if (from == null && read >= total / 10) {
+                from = new long[] {now, read};
+                cpuFrom = cpu.read();
+            } else if (from != null && read >= total * 9 / 10) {
+                to = new long[] {now, read};
+                used = StackCpu.between(cpuFrom, cpu.read());
+            }
+            if (now - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+                progress("1/2 sustained: %d of %d records through the source after %.0f s", read, total, (now - began) / 1e9);
+                lastReport = now;
+            }
+            if (now - began > TimeUnit.MINUTES.toNanos(20)) {
+                throw new IllegalStateException("the job did not drain " + backlogTopic + " within 20 minutes (" + read + " of " + total + ")");
+            }
+            if (read == 0 && now - began > TimeUnit.SECONDS.toNanos(90) && !SourceProgress.registered()) {
+                throw new IllegalStateException("no numRecordsOut counter of the activity source reached the SourceProgress reporter "
+                        + "(is META-INF/services/org.apache.flink.metrics.reporter.MetricReporterFactory in the jar?)");
+            }
+            failIfDone(job);
+            Thread.sleep(100); // between reads of the source's counter
+        }
+        job.cancel().get(60, TimeUnit.SECONDS);
+        double seconds = (to[0] - from[0]) / 1e9;
+        long measured = to[1] - from[1];
+        return new Sustained(measured / seconds, seconds, measured, used);
+    }
+
+    // --- 2. latency at half load ---------------------------------------------------------------
+
+    record Percentiles(long p50, long p99, long max, int samples) {
+        static Percentiles of(List<Long> latencies) {
+            if (latencies.isEmpty()) {
+                return new Percentiles(-1, -1, -1, 0);
+            }
+            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            return new Percentiles(sorted[(int) Math.floor(0.50 * (sorted.length - 1))], sorted[(int) Math.floor(0.99 * (sorted.length - 1))],
+                    sorted[sorted.length - 1], sorted.length);
+        }
+    }
+
+    record Latency(Map<String, Percentiles> perSink, Map<String, Integer> windowRows, long sent, double seconds,
+                   Map<String, Double> cpu) {}
+
+    private Latency latency(Path producerJar, double rate, int seconds, StackCpu cpu) throws Exception {
+        // Window rows of the first phase would look like instant results to the pollers.
+        try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
+            st.execute("TRUNCATE " + String.join(", ", WINDOW_QUERIES.keySet().stream().map(t -> schema + "." + t).toList()));
+        }
+        clickhouse("TRUNCATE TABLE " + clickhouseTable);
+        String activityTopic = topic("b-activity");
+        String engagementTopic = topic("b-engagement");
+        String enrichedTopic = topic("b-enriched");
+        createTopics(activityTopic, engagementTopic, enrichedTopic, topic("b-late"), topic("b-dead"));
+        ProcessSettings s = settings("b", activityTopic, engagementTopic);
+        JobClient job = start(s, "bench pipeline latency");
+        awaitRunning(job);
+
+        Map<String, Long> enrichedSeen = new ConcurrentHashMap<>();
+        Map<String, Long> clickhouseSeen = new ConcurrentHashMap<>();
+        Map<String, long[]> windowSeen = new ConcurrentHashMap<>(); // table|key -> {first seen, window end}
+        Map<String, Long> engagementAppended = new ConcurrentHashMap<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> watchers = List.of(
+                watcher("enriched_activity reader", running, () -> readEnriched(enrichedTopic, enrichedSeen, running)),
+                watcher("clickhouse poller", running, () -> pollClickHouse(clickhouseSeen, running)),
+                watcher("postgres poller", running, () -> pollPostgres(windowSeen, running)),
+                watcher("engagement writer", running, () -> writeEngagement(engagementTopic, rate / ENGAGEMENT_EVERY, seconds,
+                        engagementAppended, running)));
+        watchers.forEach(Thread::start);
+
+        progress("2/2 latency: producer at %.0f events/s (half the sustained rate) for %d s ...", rate, seconds);
+        Map<String, Double> before = cpu.read();
+        long began = System.nanoTime();
+        Process producer = new ProcessBuilder(javaBin(), "-jar", producerJar.toString(), "produce", "--bootstrap", s.kafkaBootstrap,
+                "--topic", activityTopic, "--rate", String.format(Locale.ROOT, "%.0f", rate), "--duration", seconds + "s",
+                "--users", "2000", "--seed", "2", "--late-share", "0", "--malformed-share", "0", "--format", "avro")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!producer.waitFor(seconds + 120L, TimeUnit.SECONDS) || producer.exitValue() != 0) {
+            producer.destroyForcibly();
+            throw new IllegalStateException("the producer did not finish its " + seconds + " s run");
+        }
+        double elapsed = (System.nanoTime() - began) / 1e9;
+        Map<String, Double> used = StackCpu.between(before, cpu.read());
+        // The tail: enriched_activity and the lake commit on the next checkpoint, the writers flush each second.
+        long drain = s.checkpointInterval.toMillis() * 2 + 5_000;
+        progress("2/2 latency: producer done; %d s for the last records to reach every sink ...", drain / 1000);
+        Thread.sleep(drain); // a fixed tail: records still in flight are what is measured
+        running.set(false);
+        for (Thread t : watchers) {
+            t.join(30_000);
+        }
+        failIfDone(job);
+        job.cancel().get(60, TimeUnit.SECONDS);
+
+        progress("2/2 latency: reading append times and the Cassandra write times ...");
+        Appends appends = appends(activityTopic);
+        Map<String, List<Long>> latencies = new java.util.LinkedHashMap<>();
+        latencies.put("cassandra user_events", cassandraLatencies(s, appends.byEventId()));
+        latencies.put("kafka enriched_activity", matched(enrichedSeen, appends.byEventId()));
+        latencies.put("clickhouse engagement_enriched", matched(clickhouseSeen, engagementAppended));
+        Map<String, Integer> windowRows = new java.util.TreeMap<>();
+        List<Long> windows = new ArrayList<>();
+        long bound = s.pipeline.outOfOrderness().toMillis();
+        for (Map.Entry<String, long[]> row : windowSeen.entrySet()) {
+            long closing = appends.closingAppend(row.getValue()[1] + bound);
+            if (closing > 0) {
+                windows.add(row.getValue()[0] - closing);
+                windowRows.merge(row.getKey().substring(0, row.getKey().indexOf('|')), 1, Integer::sum);
+            }
+        }
+        latencies.put("postgres windows (after window end + watermark delay)", windows);
+        Map<String, Percentiles> perSink = new java.util.LinkedHashMap<>();
+        latencies.forEach((sink, list) -> perSink.put(sink, Percentiles.of(list)));
+        return new Latency(perSink, windowRows, appends.byEventId().size(), elapsed, used);
+    }
+
+    private static List<Long> matched(Map<String, Long> seen, Map<String, Long> appended) {
+        List<Long> out = new ArrayList<>();
+        seen.forEach((id, at) -> {
+            Long append = appended.get(id);
+            if (append != null) {
+                out.add(at - append);
+            }
+        });
+        return out;
+    }
+
+    /** Append times of the live traffic: per event id, and per partition in offset order with event times. */
+    record Appends(Map<String, Long> byEventId, Map<Integer, List<long[]>> byPartition) {
+        /** When the last partition first carried an event time >= t: from then on the watermark is past t - bound. */
+        long closingAppend(long eventTime) {
+            long closing = 0;
+            for (List<long[]> records : byPartition.values()) {
+                long first = -1;
+                for (long[] r : records) { // {event time, append time}; a running maximum of event time
+                    if (r[0] >= eventTime) {
+                        first = r[1];
+                        break;
+                    }
+                }
+                if (first < 0) {
+                    return -1;
+                }
+                closing = Math.max(closing, first);
+            }
+            return closing;
+        }
+    }
+
+    private Appends appends(String topic) {
+        Map<String, Long> byId = new HashMap<>();
+        Map<Integer, List<long[]>> byPartition = new HashMap<>();
+        Map<Integer, Long> maxTime = new HashMap<>();
+        UserEventCodec codec = new UserEventCodec();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (codec.decode(r.value()) instanceof DecodeResult.Decoded d) {
+                        long eventTime = d.event().getEventTime().toEpochMilli();
+                        byId.put(d.event().getEventId(), r.timestamp());
+                        long running = Math.max(maxTime.getOrDefault(r.partition(), Long.MIN_VALUE), eventTime);
+                        maxTime.put(r.partition(), running);
+                        byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(new long[] {running, r.timestamp()});
+                    }
+                }
+            }
+        }
+        return new Appends(byId, byPartition);
+    }
+
+    private List<Long> cassandraLatencies(ProcessSettings s, Map<String, Long> appended) {
+        List<Long> out = new ArrayList<>();
+        try (CqlSession session = cassandra(s.cassandraKeyspace)) {
+            for (Row row : session.execute(SimpleStatement.newInstance("SELECT event_id, writetime(device) FROM user_events")
+                    .setPageSize(5000).setTimeout(Duration.ofSeconds(60)))) {
+                Long append = appended.get(row.getString(0));
+                if (append != null && !row.isNull(1)) {
+                    out.add(row.getLong(1) / 1000 - append);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void readEnriched(String topic, Map<String, Long> seen, AtomicBoolean running) {
+        AvroSingleObjectCodec<EnrichedActivity> avro = new AvroSingleObjectCodec<>(EnrichedActivity.class);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    long now = System.currentTimeMillis();
+                    EnrichedActivity e = avro.decode(r.value()).value();
+                    if (e != null) {
+                        seen.putIfAbsent(e.getEvent().getEventId(), now);
+                    }
+                }
+            }
+        }
+    }
+
+    private void pollClickHouse(Map<String, Long> seen, AtomicBoolean running) throws Exception {
+        long since = System.currentTimeMillis() / 1000 - 60;
+        while (running.get()) {
+            long pollStart = System.currentTimeMillis();
+            String ids = clickhouse("SELECT event_id FROM " + clickhouseTable + " WHERE processing_time >= toDateTime(" + since
+                    + ") FORMAT TabSeparated");
+            long now = System.currentTimeMillis();
+            for (String id : ids.split("\n")) {
+                if (!id.isEmpty()) {
+                    seen.putIfAbsent(id, now);
+                }
+            }
+            since = pollStart / 1000 - 5; // processing_time has whole seconds and is set before the insert
+            Thread.sleep(Math.max(0, 200 - (now - pollStart))); // the polling period
+        }
+    }
+
+    private static final Map<String, String> WINDOW_QUERIES = Map.of(
+            "page_view_counts", "SELECT window_start || '/' || page, extract(epoch from window_end) * 1000 FROM %s.page_view_counts",
+            "active_users", "SELECT window_start::text, extract(epoch from window_end) * 1000 FROM %s.active_users",
+            "session_kpis", "SELECT session_id || '/' || device, extract(epoch from session_end) * 1000 FROM %s.session_kpis",
+            "aggregated_counts", "SELECT group_key, extract(epoch from window_end_time) * 1000 FROM %s.aggregated_counts");
+
+    private void pollPostgres(Map<String, long[]> seen, AtomicBoolean running) throws Exception {
+        Map<String, Long> lastXid = new HashMap<>();
+        try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
+            while (running.get()) {
+                long pollStart = System.currentTimeMillis();
+                for (Map.Entry<String, String> q : WINDOW_QUERIES.entrySet()) {
+                    long after = lastXid.getOrDefault(q.getKey(), 0L);
+                    String sql = String.format(q.getValue(), schema).replace(" FROM ", ", xmin::text::bigint FROM ")
+                            + " WHERE xmin::text::bigint > " + after;
+                    try (ResultSet rs = st.executeQuery(sql)) {
+                        long now = System.currentTimeMillis();
+                        while (rs.next()) {
+                            seen.putIfAbsent(q.getKey() + "|" + rs.getString(1), new long[] {now, (long) rs.getDouble(2)});
+                            after = Math.max(after, rs.getLong(3));
+                        }
+                    }
+                    lastXid.put(q.getKey(), after);
+                }
+                Thread.sleep(Math.max(0, 250 - (System.currentTimeMillis() - pollStart))); // the polling period
+            }
+        }
+    }
+
+    private void writeEngagement(String topic, double rate, int seconds, Map<String, Long> appended, AtomicBoolean running)
+            throws Exception {
+        AvroSingleObjectCodec<EngagementEvent> avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
+        long count = (long) (rate * seconds);
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (long i = 0; i < count && running.get(); i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait); // pacing to the engagement rate
+                }
+                EngagementEvent e = engagement(1_000_000_000L + i, System.currentTimeMillis());
+                producer.send(new ProducerRecord<>(topic, e.getEventId().getBytes(StandardCharsets.UTF_8), avro.encode(e)),
+                        (metadata, error) -> {
+                            if (error == null) {
+                                appended.put(e.getEventId(), metadata.timestamp());
+                            }
+                        });
+            }
+        }
+    }
+
+    private EngagementEvent engagement(long i, long eventTime) {
+        String[] types = {"view", "like", "comment", "share", "complete"};
+        return EngagementEvent.newBuilder().setEventId(new UUID(0x5EED, i).toString()).setContentId(contentIds.get((int) (i % contentIds.size())))
+                .setUserId("bench-user-" + (i % 500)).setEventType(types[(int) (i % types.length)]).setDurationMs((int) (i % 60_000))
+                .setDevice(i % 3 == 0 ? "Mobile" : "Web").setEventTime(Instant.ofEpochMilli(eventTime)).setOp("c").build();
+    }
+
+    // --- plumbing ------------------------------------------------------------------------------
+
+    private JobClient start(ProcessSettings s, String name) throws Exception {
+        org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+        cluster.setString("taskmanager.memory.managed.size", "1024m"); // about the local stack's TaskManager
+        SourceProgress.configure(cluster);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
+        env.setParallelism(2);
+        ProcessJob.configure(env, s);
+        ProcessJob.pipeline(s).build(env);
+        return env.executeAsync(name);
+    }
+
+    private static void awaitRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (job.getJobStatus().get() != org.apache.flink.api.common.JobStatus.RUNNING) {
+            failIfDone(job);
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the benchmark job did not start within 2 minutes");
+            }
+            Thread.sleep(200); // between status reads
+        }
+    }
+
+    private static void failIfDone(JobClient job) throws Exception {
+        if (job.getJobStatus().get().isGloballyTerminalState()) {
+            job.getJobExecutionResult().get(); // throws the job's failure
+            throw new IllegalStateException("the benchmark job ended early");
+        }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    private static Thread watcher(String name, AtomicBoolean running, Body body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                if (running.get()) {
+                    System.err.println("  " + name + " failed: " + e);
+                }
+            }
+        }, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private long committed(Admin admin, String group, java.util.Set<TopicPartition> partitions) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
+        return partitions.stream().map(offsets::get).filter(java.util.Objects::nonNull).mapToLong(OffsetAndMetadata::offset).sum();
+    }
+
+    private Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
+        try (Admin admin = admin()) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
+            return end;
+        }
+    }
+
+    private Admin admin() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", base.kafkaBootstrap);
+        return Admin.create(p);
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", base.kafkaBootstrap);
+        p.put("linger.ms", "5");
+        p.put("acks", "all");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", base.kafkaBootstrap);
+        p.put("isolation.level", "read_committed");
+        p.put("max.poll.records", "5000");
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private CqlSession cassandra(String keyspace) {
+        var builder = CqlSession.builder().addContactPoint(new InetSocketAddress(base.cassandraHost, base.cassandraPort))
+                .withLocalDatacenter(base.cassandraDatacenter);
+        return keyspace == null ? builder.build() : builder.withKeyspace(keyspace).build();
+    }
+
+    private String clickhouse(String sql) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base.clickhouseUrl + "/?query="
+                + URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("ClickHouse: HTTP " + response.statusCode() + " " + response.body() + " for " + sql);
+        }
+        return response.body();
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void progress(String format, Object... args) {
+        System.err.printf(Locale.ROOT, "  " + format + "%n", args);
+    }
+
+    private static void quietly(Body body) {
+        try {
+            body.run();
+        } catch (Exception e) {
+            System.err.println("  clean-up: " + e);
+        }
+    }
+
+    private static String json(long backlog, Sustained sustained, double halfRate, int seconds, Latency latency) {
+        StringBuilder sinks = new StringBuilder();
+        latency.perSink().forEach((sink, p) -> sinks.append(sinks.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
+                "    \"%s\": {\"p50_ms\": %d, \"p99_ms\": %d, \"max_ms\": %d, \"records\": %d}", sink, p.p50(), p.p99(), p.max(), p.samples())));
+        return String.format(Locale.ROOT, """
+                {
+                  "benchmark": "pipeline",
+                  "timestamp": "%s",
+                  "machine": "%d cores, Java %s",
+                  "setup": "the whole process job, every sink on (PostgreSQL, Cassandra, Redis, ClickHouse, mock-external HTTP, Parquet lake, Kafka), in-process Flink 1.20, parallelism 2, RocksDB, checkpoint every 10 s, against the local stack's servers; engagement events 1 per %d activity events",
+                  "backlog_events": %d,
+                  "sustained": {"events_per_s": %.0f, "seconds": %.2f, "events_in_slope": %d, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s},
+                  "latency_run": {"events_per_s": %.0f, "seconds": %d, "activity_events_sent": %d, "cpu_s_by_process": %s, "window_rows": %s},
+                  "latency_ms": {
+                %s
+                  },
+                  "goal": "p99 to the raw sinks (Cassandra, ClickHouse, enriched_activity) <= 1000 ms at half load"
+                }
+                """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), ENGAGEMENT_EVERY,
+                backlog, sustained.rate(), sustained.seconds(), sustained.events(), sustained.cpuPerMillion(), StackCpu.json(sustained.cpu()),
+                halfRate, seconds, latency.sent(), StackCpu.json(latency.cpu()),
+                latency.windowRows().entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(", ", "{", "}")), sinks);
+    }
+}
