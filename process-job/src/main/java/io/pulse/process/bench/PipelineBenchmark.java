@@ -107,11 +107,12 @@ public final class PipelineBenchmark {
             Sustained sustained = bench.sustained(backlogTopic, backlogEvents, cpu);
             double halfRate = sustained.rate() / 2;
             Latency latency = bench.latency(producerJar, halfRate, latencySeconds, cpu);
-            String json = json(backlogEvents, sustained, halfRate, latencySeconds, latency);
+            String sinks = String.join(",", bench.base.sinks);
+            String json = json(sinks, backlogEvents, sustained, halfRate, latencySeconds, latency);
             Files.createDirectories(result.getParent());
             Files.writeString(result, json);
-            System.out.printf(Locale.ROOT, "pipeline: all sinks on, sustained %.0f events/s (%.1f CPU s per M events)%n", sustained.rate(),
-                    sustained.cpuPerMillion());
+            System.out.printf(Locale.ROOT, "pipeline: sinks %s, sustained %.0f events/s (%.1f CPU s per M events)%n", sinks,
+                    sustained.rate(), sustained.cpuPerMillion());
             latency.perSink().forEach((sink, p) -> System.out.printf(Locale.ROOT,
                     "pipeline: latency at %.0f events/s to %s: p50 %d ms, p99 %d ms, max %d ms (%d records)%n",
                     halfRate, sink, p.p50(), p.p99(), p.max(), p.samples()));
@@ -675,7 +676,7 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static String json(long backlog, Sustained sustained, double halfRate, int seconds, Latency latency) {
+    private static String json(String sinksOn, long backlog, Sustained sustained, double halfRate, int seconds, Latency latency) {
         StringBuilder sinks = new StringBuilder();
         latency.perSink().forEach((sink, p) -> sinks.append(sinks.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
                 "    \"%s\": {\"p50_ms\": %d, \"p99_ms\": %d, \"max_ms\": %d, \"records\": %d}", sink, p.p50(), p.p99(), p.max(), p.samples())));
@@ -684,7 +685,8 @@ public final class PipelineBenchmark {
                   "benchmark": "pipeline",
                   "timestamp": "%s",
                   "machine": "%d cores, Java %s",
-                  "setup": "the whole process job, every sink on (PostgreSQL, Cassandra, Redis, ClickHouse, mock-external HTTP, Parquet lake, Kafka), in-process Flink 1.20, parallelism 2, RocksDB, checkpoint every 10 s, against the local stack's servers; engagement events 1 per %d activity events",
+                  "sinks": "%s",
+                  "setup": "the whole process job with the sinks above (all by default: PostgreSQL, Cassandra, Redis, ClickHouse, mock-external HTTP, Parquet lake, Kafka), in-process Flink 1.20, parallelism 2, RocksDB, checkpoint every 10 s, against the local stack's servers; engagement events 1 per %d activity events",
                   "backlog_events": %d,
                   "sustained": {"events_per_s": %.0f, "seconds": %.2f, "events_in_slope": %d, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s},
                   "latency_run": {"events_per_s": %.0f, "seconds": %d, "activity_events_sent": %d, "cpu_s_by_process": %s, "window_rows": %s},
@@ -693,7 +695,7 @@ public final class PipelineBenchmark {
                   },
                   "goal": "p99 to the raw sinks (Cassandra, ClickHouse, enriched_activity) <= 1000 ms at half load"
                 }
-                """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), ENGAGEMENT_EVERY,
+                """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), sinksOn, ENGAGEMENT_EVERY,
                 backlog, sustained.rate(), sustained.seconds(), sustained.events(), sustained.cpuPerMillion(), StackCpu.json(sustained.cpu()),
                 halfRate, seconds, latency.sent(), StackCpu.json(latency.cpu()),
                 latency.windowRows().entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + e.getValue())
