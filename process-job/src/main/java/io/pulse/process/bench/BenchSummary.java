@@ -146,7 +146,7 @@ public final class BenchSummary {
     static BufferedImage chart(List<Figure> figures, List<Latency> latencies, String machine) {
         int rowHeight = 34;
         int left = 430;
-        int width = 1100;
+        int width = 1250;
         int plot = width - left - 60;
         int latencyTop = 90 + figures.size() * rowHeight;
         int height = latencyTop + (latencies.isEmpty() ? 0 : 60 + latencies.size() * rowHeight);
@@ -176,12 +176,17 @@ public final class BenchSummary {
             g.setColor(Color.BLACK);
             g.drawString(String.format(Locale.ROOT, "%.2f  (%,.0f/s vs %,.0f/s)", f.ratio(), f.pulseRate(), f.baselineRate()),
                     left + Math.max(bar, 1) + 6, y + 17);
-            int goal = left + (int) (plot * f.goal() / max);
+            // A goal past the scale (3x Spark) is marked at the right edge with its value.
+            int goal = left + (int) (plot * Math.min(f.goal(), max) / max);
             g.setStroke(new BasicStroke(2));
             g.drawLine(goal, y + 1, goal, y + rowHeight - 5);
+            if (f.goal() > max) {
+                g.drawString(String.format(Locale.ROOT, "goal %.0fx", f.goal()), goal + 4, y + 12);
+            }
         }
         if (!latencies.isEmpty()) {
             long maxLatency = 1000;
+            int latencyPlot = plot * 3 / 4; // room for the figures after the longest bar
             for (Latency l : latencies) {
                 maxLatency = Math.max(maxLatency, l.max());
             }
@@ -194,8 +199,8 @@ public final class BenchSummary {
                 int y = latencyTop + 40 + i * rowHeight;
                 g.setColor(Color.BLACK);
                 g.drawString(l.sink().length() > 60 ? l.sink().substring(0, 57) + "..." : l.sink(), 20, y + 17);
-                int[] xs = {(int) (plot * l.max() / (double) maxLatency), (int) (plot * l.p99() / (double) maxLatency),
-                        (int) (plot * l.p50() / (double) maxLatency)};
+                int[] xs = {(int) (latencyPlot * l.max() / (double) maxLatency), (int) (latencyPlot * l.p99() / (double) maxLatency),
+                        (int) (latencyPlot * l.p50() / (double) maxLatency)};
                 Color[] shades = {new Color(200, 200, 230), new Color(120, 130, 200), new Color(50, 60, 150)};
                 for (int k = 0; k < 3; k++) {
                     g.setColor(shades[k]);
@@ -203,7 +208,7 @@ public final class BenchSummary {
                 }
                 g.setColor(Color.BLACK);
                 g.drawString(String.format(Locale.ROOT, "%,d | %,d | %,d", l.p50(), l.p99(), l.max()), left + Math.max(xs[0], 1) + 6, y + 17);
-                int second = left + (int) (plot * 1000 / (double) maxLatency);
+                int second = left + (int) (latencyPlot * 1000 / (double) maxLatency);
                 g.setStroke(new BasicStroke(2));
                 g.drawLine(second, y + 1, second, y + rowHeight - 5);
             }
