@@ -64,7 +64,9 @@ svc_dir() { echo "$PULSE_HOME/$1"; }
 svc_pid() { cat "$(svc_dir "$1")/pid" 2>/dev/null; }
 svc_log() {
   case $1 in
-    postgres) echo "$(svc_dir postgres)/server.log" ;;
+    postgres) # beside the data dir, where the postgres user can write (see pg_data_dir)
+      if [ -f "$PULSE_HOME/postgres/datadir" ]; then echo "$(dirname "$(cat "$PULSE_HOME/postgres/datadir")")/server.log"
+      else echo "$(svc_dir postgres)/server.log"; fi ;;
     flink-jobmanager) echo "$(svc_dir flink)/logs/jobmanager.log" ;;
     flink-taskmanager) echo "$(svc_dir flink)/logs/taskmanager.log" ;;
     *) echo "$(svc_dir "$1")/server.log" ;;
@@ -199,7 +201,8 @@ pg_data_dir() {
 }
 
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
+  # From /: the postgres user may not be allowed into the caller's working directory.
+  if [ "$(id -u)" -eq 0 ]; then (cd / && su postgres -s /bin/sh -c "$*"); else sh -c "$*"; fi
 }
 
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
