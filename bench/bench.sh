@@ -7,8 +7,8 @@ BENCH_RESULTS=${PULSE_BENCH_RESULTS:-$BENCH_DIR/results}
 
 bench_usage() {
   cat <<USAGE
-Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (full by default, ~15 min; quick:
-                                           ~7 min), then one JSON, a Markdown table and a PNG chart
+Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (full by default, ~11 min; quick:
+                                           ~5 min), then one JSON, a Markdown table and a PNG chart
        ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
        ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks,
