@@ -37,9 +37,13 @@ cmd_bench() {
   esac
 }
 
-# CPU seconds (user+system) a process has used, from /proc.
+# CPU seconds (user+system) a process has used, from /proc; with "children", also its ended children's.
 proc_cpu_seconds() {
-  awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  # shellcheck disable=SC2086
+  set -- ${stat##*) } "${2:-}" # fields from the state on: utime is the 12th, stime 13th, cutime 14th, cstime 15th
+  awk -v hz="$(getconf CLK_TCK)" -v u="${12}" -v s="${13}" -v cu="${14}" -v cs="${15}" -v all="${!#}" \
+    'BEGIN{print (u + s + (all == "children" ? cu + cs : 0)) / hz}'
 }
 
 # name=pid,... of every running server of the stack, for the CPU figures (StackCpu reads /proc).
@@ -166,13 +170,14 @@ bench_process() {
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
 }
 
-# CPU seconds of every stack process and its children (PostgreSQL forks a backend per connection).
+# CPU seconds of every stack process, its live children and (cutime + cstime) its ended children:
+# PostgreSQL forks a backend per connection. Fields are read after the command name, which may hold spaces.
 stack_cpu_seconds() {
   local entry pid total=0 p
   for entry in $(stack_pids | tr ',' ' '); do
     pid=${entry#*=}
     for p in $(ps -o pid= --ppid "$pid" 2>/dev/null) "$pid"; do
-      total=$(awk -v t="$total" -v c="$(proc_cpu_seconds "$p")" 'BEGIN{print t + c}')
+      total=$(awk -v t="$total" -v c="$(proc_cpu_seconds "$p" "$([ "$p" = "$pid" ] && echo children)")" 'BEGIN{print t + c}')
     done
   done
   echo "$total"
@@ -183,7 +188,8 @@ stack_cpu_seconds() {
 bench_spark_peer() {
   local topic=$1 events=$2 file=$3 dir=$PULSE_ROOT/bench/spark-peer
   local jar; jar=$(ls "$dir"/target/spark-peer-*.jar 2>/dev/null | head -1)
-  if [ -z "$jar" ] || [ ! -d "$dir/target/lib" ] || [ -n "$(find "$dir/src" "$dir/pom.xml" -newer "$jar" 2>/dev/null | head -1)" ]; then
+  if [ -z "$jar" ] || [ ! -d "$dir/target/lib" ] \
+      || [ -n "$(find "$dir/src" "$dir/pom.xml" "$PULSE_ROOT/event-model/src" -newer "$jar" 2>/dev/null | head -1)" ]; then
     log "bench process: building the Spark peer (bench/spark-peer; the first build downloads Spark, ~220 MB) ..."
     (cd "$PULSE_ROOT" && ./mvnw -q -B -Pspark-peer -pl bench/spark-peer -am -DskipTests package) \
       > "$PULSE_HOME/bench/spark-peer-build.log" 2>&1 || { tail -30 "$PULSE_HOME/bench/spark-peer-build.log" >&2; return 1; }
@@ -260,7 +266,9 @@ bench_pipeline() {
   log "bench pipeline: writing a backlog of $events events to $topic ..."
   "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$topic" --events "$events" \
     --rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0.01 --malformed-share 0.001 \
-    --format avro > "$PULSE_HOME/bench-pipeline-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-pipeline-$stamp.log" >&2; die "filling the topic failed"; }
+    --format avro > "$PULSE_HOME/bench-pipeline-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-pipeline-$stamp.log" >&2
+      "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1
+      die "filling the topic failed"; }
   load_stack_env
   log "bench pipeline: the whole job, every sink on: sustained rate, then latency at half of it for $seconds s ..."
   # shellcheck disable=SC2046
@@ -268,7 +276,8 @@ bench_pipeline() {
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
     -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.PipelineBenchmark "$BENCH_RESULTS/pipeline-$stamp.json" \
     "$producer_jar" "$DDL_DIR/cassandra.cql" "$events" "$seconds" "$(stack_pids)" "$topic" \
-    || die "the benchmark failed (Flink log: $PULSE_HOME/bench/pipeline-$stamp.flink.log)"
+    || { "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1
+         die "the benchmark failed (Flink log: $PULSE_HOME/bench/pipeline-$stamp.flink.log)"; }
   log "results: $BENCH_RESULTS/pipeline-$stamp.json"
 }
 
@@ -288,18 +297,17 @@ bench_all() {
   local producer_file; producer_file=$(ls -t "$BENCH_RESULTS"/producer-*.json | head -1)
   log "bench ${size#--} 2/4: process job vs raw consume+decode, Flink SQL and Spark ($process_events events) ..."
   ( bench_process --events "$process_events" ) || die "the process benchmark failed"
-  local process_file spark_file
+  local process_file spark_file peers=()
   process_file=$(ls -t "$BENCH_RESULTS"/process-*.json | head -1)
   spark_file=$(ls -t "$BENCH_RESULTS"/spark-*.json 2>/dev/null | head -1)
-  [ "${spark_file##*/spark-}" = "${process_file##*/process-}" ] || spark_file=""
+  [ "${spark_file##*/spark-}" = "${process_file##*/process-}" ] && peers=("$spark_file")
   log "bench ${size#--} 3/4: each sink vs its store's bulk path ($sink_rows rows) ..."
   ( bench_sinks --rows "$sink_rows" ) || die "the sink benchmark failed"
   local sinks_file; sinks_file=$(ls -t "$BENCH_RESULTS"/sinks-*.json | head -1)
   log "bench ${size#--} 4/4: the whole pipeline, every sink on: sustained rate ($pipeline_events events), latency at half of it ($pipeline_seconds s) ..."
   ( bench_pipeline --events "$pipeline_events" --seconds "$pipeline_seconds" ) || die "the pipeline benchmark failed"
   local pipeline_file; pipeline_file=$(ls -t "$BENCH_RESULTS"/pipeline-*.json | head -1)
-  # shellcheck disable=SC2086
   "$(java_bin)" -Djava.awt.headless=true -cp "$job_jar" io.pulse.process.bench.BenchSummary "$BENCH_RESULTS/$stamp" \
-    "$producer_file" "$process_file" $spark_file "$sinks_file" "$pipeline_file" || die "could not write the summary"
+    "$producer_file" "$process_file" "${peers[@]}" "$sinks_file" "$pipeline_file" || die "could not write the summary"
   log "bench ${size#--}: done in $((SECONDS - began)) s"
 }

@@ -227,8 +227,7 @@ public final class SinkBenchmark {
                     for (long i = 0; i < rows; i++) {
                         Activity a = activity(i);
                         inFlight.acquire();
-                        session.executeAsync(insert.bind(a.userId, CassandraUserEventsSink.bucketDate(a.eventTime),
-                                Instant.ofEpochMilli(a.eventTime), a.eventType, a.eventId, a.device, a.page, a.metadata))
+                        session.executeAsync(CassandraUserEventsSink.bind(insert, a))
                                 .whenComplete((r, e) -> {
                                     if (e != null) {
                                         failure.compareAndSet(null, e);

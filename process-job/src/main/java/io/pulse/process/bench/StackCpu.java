@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * CPU seconds (user + system, from /proc) used by every process of the local stack and by this
@@ -57,9 +56,25 @@ final class StackCpu {
                 .collect(Collectors.joining(", ", "{", "}"));
     }
 
+    /**
+     * The process, its live descendants, and (cutime + cstime of the root) the children that have
+     * ended since it started: PostgreSQL backends come and go between two readings.
+     */
     private static double treeSeconds(long pid) {
         return ProcessHandle.of(pid)
-                .map(p -> Stream.concat(Stream.of(p), p.descendants()).mapToDouble(h -> ProcessBenchmark.procCpuSeconds(h.pid())).sum())
+                .map(p -> ProcessBenchmark.procCpuSeconds(pid) + endedChildrenSeconds(pid)
+                        + p.descendants().mapToDouble(h -> ProcessBenchmark.procCpuSeconds(h.pid())).sum())
                 .orElse(0.0);
+    }
+
+    /** cutime + cstime from /proc/PID/stat: CPU of the children the process has waited for. */
+    private static double endedChildrenSeconds(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / 100.0; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return 0;
+        }
     }
 }
