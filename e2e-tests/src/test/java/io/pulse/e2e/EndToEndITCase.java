@@ -271,12 +271,7 @@ class EndToEndITCase {
                                         Map<String, String[]> content, Connection pg, CqlSession cassandra, Jedis redis, Path lake,
                                         ScratchTopic enriched, ScratchTopic lateTopic, ScratchTopic dead) {
         // PostgreSQL: the five tables, every row.
-        Map<String, Set<String>> tables = Map.of(
-                "session_kpis", ReferenceModel.sessionKpis(onTime),
-                "page_view_counts", ReferenceModel.pageViewCounts(onTime),
-                "active_users", ReferenceModel.activeUsers(onTime),
-                "user_sessions", ReferenceModel.userSessions(onTime, 15 * MINUTE),
-                "aggregated_counts", ReferenceModel.aggregatedCounts(onTime, 5_000));
+        Map<String, Set<String>> tables = ReferenceModel.postgresTables(onTime);
         tables.forEach((table, expected) -> awaitTrue(table, WAIT, () -> postgresRows(pg, table).equals(expected),
                 () -> difference(expected, postgresRows(pg, table))));
 

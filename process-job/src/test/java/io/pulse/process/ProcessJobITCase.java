@@ -132,12 +132,7 @@ class ProcessJobITCase {
                 }
                 kafka.flush();
 
-                Map<String, Set<String>> expected = Map.of(
-                        "session_kpis", ReferenceModel.sessionKpis(onTime),
-                        "page_view_counts", ReferenceModel.pageViewCounts(onTime),
-                        "active_users", ReferenceModel.activeUsers(onTime),
-                        "user_sessions", ReferenceModel.userSessions(onTime, 15 * MINUTE),
-                        "aggregated_counts", ReferenceModel.aggregatedCounts(onTime, 5_000));
+                Map<String, Set<String>> expected = ReferenceModel.postgresTables(onTime);
                 awaitTrue("all five tables as expected", () -> expected.entrySet().stream()
                         .allMatch(t -> t.getValue().equals(rows(db, t.getKey()))), () -> differences(db, expected));
                 for (Map.Entry<String, Set<String>> table : expected.entrySet()) {

@@ -26,6 +26,16 @@ public final class ReferenceModel {
 
     private ReferenceModel() {}
 
+    /** Every PostgreSQL table of the job, as rows, for on-time events and the default timeout (15 min) and gap (5 s). */
+    public static java.util.Map<String, Set<String>> postgresTables(List<Event> onTime) {
+        return java.util.Map.of(
+                "session_kpis", sessionKpis(onTime),
+                "page_view_counts", pageViewCounts(onTime),
+                "active_users", activeUsers(onTime),
+                "user_sessions", userSessions(onTime, 15 * MINUTE),
+                "aggregated_counts", aggregatedCounts(onTime, 5_000));
+    }
+
     public static Set<String> sessionKpis(List<Event> events) {
         Map<String, List<Event>> groups = new TreeMap<>();
         for (Event e : events) {

@@ -12,11 +12,6 @@ import io.pulse.process.ProcessJob;
 import io.pulse.process.ProcessSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +73,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class PipelineBenchmark {
     private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private static final int ENGAGEMENT_EVERY = 25;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final ProcessSettings base;
     private final String schema = "bench_pipeline_" + RUN;
@@ -468,9 +462,7 @@ public final class PipelineBenchmark {
         Map<Integer, Long> maxTime = new HashMap<>();
         UserEventCodec codec = new UserEventCodec();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = ProcessBenchmark.assignFromStart(consumer, topic);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -504,9 +496,7 @@ public final class PipelineBenchmark {
     private void readEnriched(String topic, Map<String, Long> seen, AtomicBoolean running) {
         AvroSingleObjectCodec<EnrichedActivity> avro = new AvroSingleObjectCodec<>(EnrichedActivity.class);
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = ProcessBenchmark.assignFromStart(consumer, topic);
             while (running.get()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     long now = System.currentTimeMillis();
@@ -701,13 +691,7 @@ public final class PipelineBenchmark {
     }
 
     private String clickhouse(String sql) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base.clickhouseUrl + "/?query="
-                + URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("ClickHouse: HTTP " + response.statusCode() + " " + response.body() + " for " + sql);
-        }
-        return response.body();
+        return SinkBenchmark.clickhouseQuery(base, sql, null);
     }
 
     private static String javaBin() {

@@ -421,14 +421,18 @@ public final class SinkBenchmark {
         return seconds;
     }
 
-    static void clickhouseQuery(ProcessSettings s, String sql, String body) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(s.clickhouseUrl + "/?query="
+    private static final HttpClient CLICKHOUSE_HTTP = HttpClient.newHttpClient(); // one client: the pipeline benchmark polls
+
+    /** Sends one statement (and a body, or null) to ClickHouse over HTTP; returns the reply. */
+    static String clickhouseQuery(ProcessSettings s, String sql, String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = CLICKHOUSE_HTTP.send(HttpRequest.newBuilder(URI.create(s.clickhouseUrl + "/?query="
                         + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
                 .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("ClickHouse refused '" + sql + "': " + response.body());
         }
+        return response.body();
     }
 
     static void write(Path result, int rows, List<Pair> pairs) throws IOException {
