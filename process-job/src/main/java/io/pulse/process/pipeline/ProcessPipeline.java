@@ -16,7 +16,6 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
 
@@ -169,11 +168,9 @@ public final class ProcessPipeline {
                                                                            Duration lateness, OutputTag<Activity> late) {
         return activities
                 .keyBy(a -> a.userId, Types.STRING)
-                .window(EventTimeSessionWindows.withGap(gap))
-                .allowedLateness(lateness)
-                .sideOutputLateData(late)
-                .aggregate(new EventCounter(), new SessionWindowCounter())
-                .uid(OperatorNames.AGGREGATED_COUNTS).name(OperatorNames.AGGREGATED_COUNTS);
+                .process(new SessionWindowCounter(gap, lateness, late))
+                // "-v2": the state of Flink's session window operator (before 0.2) does not carry over.
+                .uid(OperatorNames.AGGREGATED_COUNTS + "-v2").name(OperatorNames.AGGREGATED_COUNTS);
     }
 
     public static OutputTag<Activity> lateTag(String operator) {

@@ -1,21 +1,171 @@
 package io.pulse.process.pipeline;
 
+import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
-import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
-import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
- * aggregated_counts rows (seed 004): one per session window of a user, window = [first event,
- * last event + gap), group_key = user_id + ':' + window start in epoch ms.
+ * aggregated_counts (seed 004), keyed by user: session windows with a gap, window = [first event,
+ * last event + gap), one row per window, group_key = user_id + ':' + window start in epoch ms.
+ *
+ * <p>The semantics of Flink's event-time session windows with a counting aggregate: an event opens
+ * [t, t + gap) and merges with every window it touches (ends are inclusive when touching, as
+ * Flink's); the row is emitted when the watermark reaches window end - 1; an event whose window
+ * would merge into nothing still open (end - 1 + allowed lateness at or behind the watermark) is
+ * late, goes to the late output and is not counted; within allowed lateness a window that already
+ * fired emits its updated row at once, and is dropped at end - 1 + allowed lateness. All of a
+ * user's open windows live in one value (start, end, count, fired per window) with one timer, at
+ * the earliest time one of them is due: two state accesses per event instead of Flink's merging
+ * window set, window state and a timer per window.
  */
-public final class SessionWindowCounter extends ProcessWindowFunction<Long, SessionCount, String, TimeWindow> {
+public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount> {
+    private static final long NONE = Long.MIN_VALUE;
+    private static final int START = 0;
+    private static final int END = 1;
+    private static final int COUNT = 2;
+    private static final int FIRED = 3;
+    private static final int STRIDE = 4;
+
+    /** A user's open windows, sorted by start, STRIDE longs each; and the user's one timer. */
+    public static class Windows {
+        public long[] windows = new long[0];
+        public long timer = NONE;
+
+        public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class,
+                Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+    }
+
+    private final long gap;
+    private final long allowedLateness;
+    private final OutputTag<Activity> late;
+    private transient ValueState<Windows> state;
+
+    public SessionWindowCounter(Duration gap, Duration allowedLateness, OutputTag<Activity> late) {
+        this.gap = gap.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
+        this.late = late;
+    }
+
     public static String groupKey(String userId, long windowStart) {
         return userId + ":" + windowStart;
     }
 
     @Override
-    public void process(String userId, Context ctx, Iterable<Long> counts, Collector<SessionCount> out) {
-        out.collect(new SessionCount(groupKey(userId, ctx.window().getStart()), counts.iterator().next(), ctx.window().getEnd()));
+    public void open(Configuration parameters) {
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("session-windows", Windows.TYPE));
+    }
+
+    @Override
+    public void processElement(Activity activity, Context ctx, Collector<SessionCount> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        Windows user = state.value();
+        long[] old = user == null ? new long[0] : user.windows;
+        long start = activity.eventTime;
+        long end = start + gap;
+        long count = 1;
+        int kept = 0;
+        long[] merged = new long[old.length + STRIDE];
+        int insertAt = -1;
+        for (int i = 0; i < old.length; i += STRIDE) {
+            if (old[i + START] <= activity.eventTime + gap && old[i + END] >= activity.eventTime) { // touches [t, t + gap]
+                start = Math.min(start, old[i + START]);
+                end = Math.max(end, old[i + END]);
+                count += old[i + COUNT];
+                continue;
+            }
+            if (insertAt < 0 && old[i + START] > activity.eventTime) {
+                insertAt = kept;
+                kept += STRIDE;
+            }
+            System.arraycopy(old, i, merged, kept, STRIDE);
+            kept += STRIDE;
+        }
+        if (count == 1 && end - 1 + allowedLateness <= watermark) {
+            ctx.output(late, activity); // merges into nothing still open
+            return;
+        }
+        if (insertAt < 0) {
+            insertAt = kept;
+            kept += STRIDE;
+        }
+        boolean fireNow = end - 1 <= watermark; // only within allowed lateness
+        merged[insertAt + START] = start;
+        merged[insertAt + END] = end;
+        merged[insertAt + COUNT] = count;
+        merged[insertAt + FIRED] = fireNow ? 1 : 0;
+        if (fireNow) {
+            out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), start), count, end));
+        }
+        if (user == null) {
+            user = new Windows();
+        }
+        user.windows = kept == merged.length ? merged : java.util.Arrays.copyOf(merged, kept);
+        long due = dueTime(merged, insertAt);
+        if (user.timer == NONE || due < user.timer) {
+            schedule(ctx.timerService(), user, due);
+        }
+        state.update(user);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SessionCount> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        Windows user = state.value();
+        if (user == null) {
+            return;
+        }
+        if (user.timer == timestamp) {
+            user.timer = NONE; // fired
+        }
+        long[] w = user.windows;
+        int kept = 0;
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < w.length; i += STRIDE) {
+            if (w[i + FIRED] == 0 && w[i + END] - 1 <= watermark) {
+                out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), w[i + START]), w[i + COUNT], w[i + END]));
+                w[i + FIRED] = 1;
+            }
+            if (w[i + FIRED] == 1 && w[i + END] - 1 + allowedLateness <= watermark) {
+                continue; // past allowed lateness: dropped
+            }
+            System.arraycopy(w, i, w, kept, STRIDE);
+            next = Math.min(next, dueTime(w, kept));
+            kept += STRIDE;
+        }
+        if (kept == 0) {
+            if (user.timer != NONE) {
+                ctx.timerService().deleteEventTimeTimer(user.timer);
+            }
+            state.clear();
+            return;
+        }
+        user.windows = java.util.Arrays.copyOf(w, kept);
+        if (user.timer != next) {
+            schedule(ctx.timerService(), user, next);
+        }
+        state.update(user);
+    }
+
+    /** When the window at offset i next needs the timer: its row, or (fired) its end of allowed lateness. */
+    private long dueTime(long[] w, int i) {
+        return w[i + FIRED] == 0 ? w[i + END] - 1 : w[i + END] - 1 + allowedLateness;
+    }
+
+    private static void schedule(TimerService timers, Windows user, long time) {
+        if (user.timer != NONE) {
+            timers.deleteEventTimeTimer(user.timer);
+        }
+        timers.registerEventTimeTimer(time);
+        user.timer = time;
     }
 }

@@ -26,6 +26,9 @@ import org.apache.flink.util.OutputTag;
  * after the last one, or when the watermark passes last + timeout ("timeout"); a session_start
  * while one is open closes it first ("superseded"). Events with the same time are taken as
  * session_start, other events, logout, session_end, then by event id.
+ *
+ * <p>Timers: one per buffered event time (events are applied exactly when the watermark passes
+ * them, in order with the timeouts), and one timeout timer per session, re-armed lazily.
  */
 public final class UserSessionizer extends KeyedProcessFunction<String, Activity, UserSession> {
     public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.USER_SESSIONS, Activity.TYPE);
@@ -102,13 +105,15 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             session = close(user, session, session.last, TIMEOUT, ctx, out);
         }
         if (session != null) {
-            long deadline = session.last + timeout;
-            if (session.timeoutTimer != deadline) {
-                if (session.timeoutTimer != Long.MIN_VALUE) {
-                    ctx.timerService().deleteEventTimeTimer(session.timeoutTimer);
-                }
-                ctx.timerService().registerEventTimeTimer(deadline);
-                session.timeoutTimer = deadline;
+            // The timeout timer is re-armed lazily: an event moves the deadline later, and rather than
+            // delete and register a timer per event (the operator's largest cost), the pending one
+            // fires at the old deadline and registers the new one then.
+            if (session.timeoutTimer == timestamp) {
+                session.timeoutTimer = Long.MIN_VALUE;
+            }
+            if (session.timeoutTimer == Long.MIN_VALUE) {
+                session.timeoutTimer = session.last + timeout;
+                ctx.timerService().registerEventTimeTimer(session.timeoutTimer);
             }
             open.update(session);
         } else {
@@ -139,10 +144,8 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
     }
 
     private Open close(String user, Open session, long end, String reason, OnTimerContext ctx, Collector<UserSession> out) {
+        // A pending timeout timer stays: it finds no session, or a later one, when it fires.
         out.collect(new UserSession(user, session.start, end, (end - session.start) / 1000, session.count, reason));
-        if (session.timeoutTimer != Long.MIN_VALUE && session.timeoutTimer != ctx.timestamp()) {
-            ctx.timerService().deleteEventTimeTimer(session.timeoutTimer);
-        }
         return null;
     }
 }

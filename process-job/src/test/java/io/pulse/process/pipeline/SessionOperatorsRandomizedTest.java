@@ -1,0 +1,162 @@
+package io.pulse.process.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pulse.process.ReferenceModel;
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.SessionCount;
+import io.pulse.process.model.UserSession;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The two per-user session operators on seeded random streams (several
+ * users, arrivals out of order, watermarks at random points, events far behind the watermark):
+ * aggregated_counts (one timer per user) row for row and step for step against Flink's own
+ * event-time session windows,
+ * user_sessions against the plain reference computation over the events it did not route as late.
+ */
+class SessionOperatorsRandomizedTest {
+    private static final String[] TYPES = {"session_start", "login", "page_view", "click", "logout", "session_end"};
+
+    /** One step of a stream: an event, or a watermark. */
+    private record Step(Activity event, long watermark) {}
+
+    private static List<Step> stream(long seed, long meanStepMillis, long boundMillis) {
+        Random random = new Random(seed);
+        List<Activity> events = new ArrayList<>();
+        String[] users = {"u1", "u2", "u3"};
+        long[] clock = new long[users.length];
+        for (int i = 0; i < 400; i++) {
+            int u = random.nextInt(users.length);
+            clock[u] += (long) (random.nextDouble() * random.nextDouble() * 3 * meanStepMillis);
+            events.add(Activity.of(seed + "-" + i, users[u], TYPES[random.nextInt(TYPES.length)], 1_000_000 + clock[u]));
+        }
+        events.sort((a, b) -> Long.compare(a.eventTime, b.eventTime));
+        // Out of order within the bound: swap neighbours less than the bound apart.
+        for (int i = 1; i < events.size(); i++) {
+            if (random.nextInt(3) == 0 && events.get(i).eventTime - events.get(i - 1).eventTime < boundMillis) {
+                Collections.swap(events, i, i - 1);
+            }
+        }
+        List<Step> steps = new ArrayList<>();
+        long max = Long.MIN_VALUE;
+        for (Activity e : events) {
+            if (random.nextInt(12) == 0) { // behind: late for whatever has closed, or inside allowed lateness
+                Activity late = Activity.of(e.eventId + "-late", e.userId, "click", e.eventTime - random.nextInt(4) * boundMillis
+                        - (long) (random.nextDouble() * boundMillis));
+                steps.add(new Step(late, Long.MIN_VALUE));
+            }
+            steps.add(new Step(e, Long.MIN_VALUE));
+            max = Math.max(max, e.eventTime);
+            if (random.nextInt(4) == 0) {
+                steps.add(new Step(null, max - (long) (random.nextDouble() * 1.5 * boundMillis)));
+            }
+        }
+        steps.add(new Step(null, Long.MAX_VALUE));
+        return steps;
+    }
+
+    /** Flink's session windows counting events, emitting the same rows as aggregated_counts. */
+    private static final class FlinkSessionRows extends ProcessWindowFunction<Long, SessionCount, String, TimeWindow> {
+        @Override
+        public void process(String user, Context ctx, Iterable<Long> counts, Collector<SessionCount> out) {
+            out.collect(new SessionCount(SessionWindowCounter.groupKey(user, ctx.window().getStart()), counts.iterator().next(),
+                    ctx.window().getEnd()));
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms")
+    @CsvSource({"1, 0", "2, 0", "3, 0", "4, 7000", "5, 7000", "6, 20000"})
+    void aggregatedCountsMatchesFlinksSessionWindows(long seed, long latenessMillis) throws Exception {
+        Duration gap = Duration.ofSeconds(5);
+        Duration lateness = Duration.ofMillis(latenessMillis);
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        var ours = Fixtures.harnessOf(s -> ProcessPipeline.aggregatedCounts(s, gap, lateness, late), Types.STRING);
+        var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId, Types.STRING)
+                .window(EventTimeSessionWindows.withGap(gap)).allowedLateness(lateness).sideOutputLateData(late)
+                .aggregate(new EventCounter(), new FlinkSessionRows()), Types.STRING);
+        int rows = 0;
+        for (Step step : stream(seed, 4000, 10_000)) {
+            for (var harness : List.of(ours, flinks)) {
+                if (step.event() != null) {
+                    harness.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
+                } else {
+                    harness.processWatermark(step.watermark());
+                }
+            }
+            if (step.event() == null) { // step for step: the same rows out by every watermark
+                assertThat(sorted(ours.extractOutputValues())).isEqualTo(sorted(flinks.extractOutputValues()));
+                assertThat(ours.numEventTimeTimers()).isLessThanOrEqualTo(3);
+                rows = ours.extractOutputValues().size();
+            }
+        }
+        assertThat(rows).isGreaterThan(20);
+        List<String> keys = ours.extractOutputValues().stream().map(SessionCount::groupKey).toList();
+        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
+            assertThat(keys).hasSizeGreaterThan(Set.copyOf(keys).size());
+        }
+        assertThat(ids(ours.getSideOutput(late))).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late)));
+        assertThat(ours.numKeyedStateEntries()).isZero();
+        assertThat(ours.numEventTimeTimers()).isZero();
+        ours.close();
+        flinks.close();
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @CsvSource({"11", "12", "13", "14"})
+    void userSessionsEqualTheReferenceOverWhatWasNotLate(long seed) throws Exception {
+        Duration timeout = Duration.ofMinutes(1);
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new UserSessionizer(timeout)), (Activity a) -> a.userId, Types.STRING);
+        harness.open();
+        List<Activity> sent = new ArrayList<>();
+        for (Step step : stream(seed, 20_000, 30_000)) {
+            if (step.event() != null) {
+                sent.add(step.event());
+                harness.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
+            } else {
+                harness.processWatermark(step.watermark());
+            }
+        }
+        Set<String> late = ids(harness.getSideOutput(UserSessionizer.LATE)).stream().collect(Collectors.toSet());
+        List<ReferenceModel.Event> onTime = sent.stream().filter(a -> !late.contains(a.eventId))
+                .map(a -> new ReferenceModel.Event(a.eventId, a.userId, a.eventType, a.eventTime, a.device, a.page)).toList();
+        List<String> rows = harness.extractOutputValues().stream().map(SessionOperatorsRandomizedTest::row).sorted().toList();
+        assertThat(late).isNotEmpty();
+        assertThat(rows).hasSizeGreaterThan(20);
+        assertThat(rows).isEqualTo(List.copyOf(ReferenceModel.userSessions(new ArrayList<>(onTime), timeout.toMillis())));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        harness.close();
+    }
+
+    private static String row(UserSession s) {
+        return String.join("|", s.userId(), ReferenceModel.str(s.sessionStart()), ReferenceModel.str(s.sessionEnd()),
+                Long.toString(s.durationS()), Long.toString(s.eventCount()), s.endReason());
+    }
+
+    private static List<String> sorted(List<SessionCount> rows) {
+        return rows.stream().map(SessionCount::toString).sorted().toList();
+    }
+
+    private static List<String> ids(java.util.Collection<StreamRecord<Activity>> records) {
+        return records == null ? List.of() : records.stream().map(r -> r.getValue().eventId).sorted().toList();
+    }
+}
