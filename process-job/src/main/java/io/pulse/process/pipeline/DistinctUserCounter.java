@@ -38,7 +38,8 @@ public final class DistinctUserCounter extends KeyedProcessFunction<Long, Active
             return;
         }
         users.put(a.userId, Boolean.TRUE);
-        long n = count.value() == null ? 1 : count.value() + 1;
+        Long before = count.value();
+        long n = before == null ? 1 : before + 1;
         count.update(n);
         long lastMillis = a.windowStart + size - 1;
         if (ctx.timerService().currentWatermark() >= lastMillis) {
