@@ -197,14 +197,18 @@ public final class PipelineBenchmark {
             JobClient job = running;
             running = null;
             quietly(() -> {
-                job.cancel().get(60, TimeUnit.SECONDS);
+                try {
+                    job.cancel().get(60, TimeUnit.SECONDS);
+                } catch (IllegalStateException | java.util.concurrent.ExecutionException e) {
+                    return; // the in-process cluster shut down: its only job has ended
+                }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (System.nanoTime() < deadline) {
                     try {
                         if (job.getJobStatus().get().isGloballyTerminalState()) {
                             break;
                         }
-                    } catch (java.util.concurrent.ExecutionException e) {
+                    } catch (IllegalStateException | java.util.concurrent.ExecutionException e) {
                         break; // the in-process cluster shuts down once its only job has ended
                     }
                     Thread.sleep(100); // until every task has stopped

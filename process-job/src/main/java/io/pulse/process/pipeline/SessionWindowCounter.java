@@ -51,6 +51,10 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     private transient ValueState<Windows> state;
 
     public SessionWindowCounter(Duration gap, Duration allowedLateness, OutputTag<Activity> late) {
+        if (gap.toMillis() <= 0 || allowedLateness.isNegative()) {
+            throw new IllegalArgumentException("session gap must be positive and allowed lateness not negative (got gap "
+                    + gap + ", allowed lateness " + allowedLateness + "): fix session.gap / lateness.allowed in the job settings");
+        }
         this.gap = gap.toMillis();
         this.allowedLateness = allowedLateness.toMillis();
         this.late = late;
