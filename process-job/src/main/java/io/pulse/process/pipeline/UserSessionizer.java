@@ -98,11 +98,11 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             buffer.remove(timestamp);
             due.sort(ORDER);
             for (Activity a : due) {
-                session = apply(user, session, a, ctx, out);
+                session = apply(user, session, a, out);
             }
         }
         if (session != null && session.last + timeout <= timestamp) {
-            session = close(user, session, session.last, TIMEOUT, ctx, out);
+            session = close(user, session, session.last, TIMEOUT, out);
         }
         if (session != null) {
             // The timeout timer is re-armed lazily: an event moves the deadline later, and rather than
@@ -121,12 +121,12 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
         }
     }
 
-    private Open apply(String user, Open session, Activity a, OnTimerContext ctx, Collector<UserSession> out) {
+    private Open apply(String user, Open session, Activity a, Collector<UserSession> out) {
         if (session != null && a.eventTime - session.last >= timeout) {
-            session = close(user, session, session.last, TIMEOUT, ctx, out);
+            session = close(user, session, session.last, TIMEOUT, out);
         }
         if ("session_start".equals(a.eventType) && session != null) {
-            session = close(user, session, session.last, SUPERSEDED, ctx, out);
+            session = close(user, session, session.last, SUPERSEDED, out);
         }
         if (session == null) {
             session = new Open();
@@ -138,12 +138,12 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             session.count++;
         }
         if ("session_end".equals(a.eventType) || "logout".equals(a.eventType)) {
-            session = close(user, session, a.eventTime, ENDED, ctx, out);
+            session = close(user, session, a.eventTime, ENDED, out);
         }
         return session;
     }
 
-    private Open close(String user, Open session, long end, String reason, OnTimerContext ctx, Collector<UserSession> out) {
+    private static Open close(String user, Open session, long end, String reason, Collector<UserSession> out) {
         // A pending timeout timer stays: it finds no session, or a later one, when it fires.
         out.collect(new UserSession(user, session.start, end, (end - session.start) / 1000, session.count, reason));
         return null;
