@@ -81,7 +81,8 @@ public final class ProcessSettings implements Serializable {
         checkpointDir = s.string("checkpoint.dir");
         stateBackend = s.string("state.backend");
         pipeline = new ProcessPipeline.Options(s.duration("watermark.out-of-orderness"), s.duration("watermark.idleness"),
-                s.duration("lateness.allowed"), s.duration("session.gap"), s.duration("user-session.timeout"));
+                s.duration("lateness.allowed"), s.duration("session.gap"), s.duration("user-session.timeout"),
+                s.integer("state.cache-keys"));
         sinks = new java.util.LinkedHashSet<>();
         for (String name : s.string("sinks").split(",")) {
             String sink = name.strip();
@@ -160,6 +161,7 @@ public final class ProcessSettings implements Serializable {
         d.put("lateness.allowed", "0s");
         d.put("session.gap", "5s");
         d.put("user-session.timeout", "15m");
+        d.put("state.cache-keys", String.valueOf(ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS));
         d.put("sinks", String.join(",", ALL_SINKS));
         d.put("kafka.engagement-topic", Topics.ENGAGEMENT_EVENTS);
         d.put("kafka.enriched-topic", Topics.ENRICHED_ACTIVITY);

@@ -8,8 +8,10 @@ import io.pulse.process.model.PageViewCount;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
+import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -32,11 +34,17 @@ public final class ProcessPipeline {
     public static final Duration ACTIVE_USERS_SLIDE = Duration.ofMinutes(1);
 
     /** Time settings of the pipeline. */
+    /**
+     * Time settings of the pipeline, and how many keys each per-user operator keeps on the heap
+     * between checkpoints ({@link io.pulse.process.state.KeyedValueCache}; 0: none).
+     */
     public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration sessionGap,
-                          Duration userSessionTimeout) {
+                          Duration userSessionTimeout, int stateCacheKeys) {
+        public static final int DEFAULT_STATE_CACHE_KEYS = 50_000;
+
         public static Options defaults() {
             return new Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(5),
-                    Duration.ofMinutes(15));
+                    Duration.ofMinutes(15), DEFAULT_STATE_CACHE_KEYS);
         }
     }
 
@@ -114,12 +122,15 @@ public final class ProcessPipeline {
 
         SingleOutputStreamOperator<UserSession> sessions = activities
                 .keyBy(a -> a.userId, Types.STRING)
-                .process(new UserSessionizer(options.userSessionTimeout()))
-                .uid(OperatorNames.USER_SESSIONS).name(OperatorNames.USER_SESSIONS);
+                .transform(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class),
+                        new CachingKeyedProcessOperator<>(new UserSessionizer(options.userSessionTimeout()), options.stateCacheKeys()))
+                // "-v2": the state of the per-event-timer sessionizer (before 0.2) does not carry over.
+                .uid(OperatorNames.USER_SESSIONS + "-v2").name(OperatorNames.USER_SESSIONS);
         sink(sessions, OperatorNames.USER_SESSIONS, outputs.userSessions());
 
         OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(activities, options.sessionGap(), lateness, countLate);
+        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(activities, options.sessionGap(), lateness, countLate,
+                options.stateCacheKeys());
         sink(counts, OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
 
         DataStream<LateActivity> late = tagged(kpis.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
@@ -165,10 +176,12 @@ public final class ProcessPipeline {
 
     /** aggregated_counts: session windows per user with the given gap. */
     public static SingleOutputStreamOperator<SessionCount> aggregatedCounts(DataStream<Activity> activities, Duration gap,
-                                                                           Duration lateness, OutputTag<Activity> late) {
+                                                                           Duration lateness, OutputTag<Activity> late,
+                                                                           int stateCacheKeys) {
         return activities
                 .keyBy(a -> a.userId, Types.STRING)
-                .process(new SessionWindowCounter(gap, lateness, late))
+                .transform(OperatorNames.AGGREGATED_COUNTS, TypeInformation.of(SessionCount.class),
+                        new CachingKeyedProcessOperator<>(new SessionWindowCounter(gap, lateness, late), stateCacheKeys))
                 // "-v2": the state of Flink's session window operator (before 0.2) does not carry over.
                 .uid(OperatorNames.AGGREGATED_COUNTS + "-v2").name(OperatorNames.AGGREGATED_COUNTS);
     }

@@ -2,9 +2,11 @@ package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -26,9 +28,11 @@ import org.apache.flink.util.OutputTag;
  * fired emits its updated row at once, and is dropped at end - 1 + allowed lateness. All of a
  * user's open windows live in one value (start, end, count, fired per window) with one timer, at
  * the earliest time one of them is due: two state accesses per event instead of Flink's merging
- * window set, window state and a timer per window.
+ * window set, window state and a timer per window. Run by a {@link CachingKeyedProcessOperator},
+ * the values of active users stay on the heap between checkpoints.
  */
-public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount> {
+public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount>
+        implements CachingKeyedProcessOperator.CachedState {
     private static final long NONE = Long.MIN_VALUE;
     private static final int START = 0;
     private static final int END = 1;
@@ -48,7 +52,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     private final long gap;
     private final long allowedLateness;
     private final OutputTag<Activity> late;
-    private transient ValueState<Windows> state;
+    private transient KeyedValueCache<Windows> state;
 
     public SessionWindowCounter(Duration gap, Duration allowedLateness, OutputTag<Activity> late) {
         if (gap.toMillis() <= 0 || allowedLateness.isNegative()) {
@@ -66,7 +70,12 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
 
     @Override
     public void open(Configuration parameters) {
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>("session-windows", Windows.TYPE));
+        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("session-windows", Windows.TYPE)));
+    }
+
+    @Override
+    public List<KeyedValueCache<?>> caches() {
+        return List.of(state);
     }
 
     @Override

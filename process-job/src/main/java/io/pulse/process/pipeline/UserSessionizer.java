@@ -2,18 +2,17 @@ package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.UserSession;
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -25,127 +24,165 @@ import org.apache.flink.util.OutputTag;
  * closes at session_end or logout (inclusive: "ended"), when the next event is the timeout or more
  * after the last one, or when the watermark passes last + timeout ("timeout"); a session_start
  * while one is open closes it first ("superseded"). Events with the same time are taken as
- * session_start, other events, logout, session_end, then by event id.
+ * session_start, other events, logout, session_end.
  *
- * <p>Timers: one per buffered event time (events are applied exactly when the watermark passes
- * them, in order with the timeouts), and one timeout timer per session, re-armed lazily.
+ * <p>A row depends only on each event's time and on whether it starts, ends or neither, so the
+ * buffer holds (time, rank) pairs, not events; the user's buffer and open session are one value
+ * (one state read and write per event) with one event-time timer, at the earliest time something
+ * is due: the first buffered event or the open session's timeout. Run by a
+ * {@link CachingKeyedProcessOperator}, the values of active users stay on the heap between checkpoints.
  */
-public final class UserSessionizer extends KeyedProcessFunction<String, Activity, UserSession> {
+public final class UserSessionizer extends KeyedProcessFunction<String, Activity, UserSession>
+        implements CachingKeyedProcessOperator.CachedState {
     public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.USER_SESSIONS, Activity.TYPE);
     public static final String ENDED = "ended";
     public static final String TIMEOUT = "timeout";
     public static final String SUPERSEDED = "superseded";
 
-    /** The session being built. */
-    public static class Open {
+    private static final long NONE = Long.MIN_VALUE;
+    private static final int START_RANK = 0;
+    private static final int OTHER_RANK = 1;
+    private static final int LOGOUT_RANK = 2;
+    private static final int END_RANK = 3;
+
+    /** A user's buffered events as sorted (time, rank) pairs, the open session (count 0: none) and the timer. */
+    public static class UserState {
+        public long[] pending = new long[0];
         public long start;
         public long last;
         public long count;
-        public long timeoutTimer = Long.MIN_VALUE;
+        public long timer = NONE;
 
-        public static final TypeInformation<Open> TYPE = Types.POJO(Open.class, Map.of("start", Types.LONG,
-                "last", Types.LONG, "count", Types.LONG, "timeoutTimer", Types.LONG));
+        public static final TypeInformation<UserState> TYPE = Types.POJO(UserState.class, Map.of(
+                "pending", Types.PRIMITIVE_ARRAY(Types.LONG), "start", Types.LONG, "last", Types.LONG,
+                "count", Types.LONG, "timer", Types.LONG));
     }
 
-    static final Comparator<Activity> ORDER = Comparator.<Activity>comparingLong(a -> a.eventTime)
-            .thenComparingInt(a -> rank(a.eventType))
-            .thenComparing(a -> a.eventId);
-
     private final long timeout;
-    private transient MapState<Long, List<Activity>> buffer;
-    private transient ValueState<Open> open;
+    private transient KeyedValueCache<UserState> state;
 
     public UserSessionizer(Duration timeout) {
+        if (timeout.toMillis() <= 0) {
+            throw new IllegalArgumentException("the user-session timeout must be positive (got " + timeout
+                    + "): fix user-session.timeout in the job settings");
+        }
         this.timeout = timeout.toMillis();
     }
 
+    /** Order of events with the same time: session_start, other events, logout, session_end. */
     static int rank(String type) {
         return switch (type) {
-            case "session_start" -> 0;
-            case "logout" -> 2;
-            case "session_end" -> 3;
-            default -> 1;
+            case "session_start" -> START_RANK;
+            case "logout" -> LOGOUT_RANK;
+            case "session_end" -> END_RANK;
+            default -> OTHER_RANK;
         };
     }
 
     @Override
     public void open(Configuration parameters) {
-        buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("buffer", Types.LONG, Types.LIST(Activity.TYPE)));
-        open = getRuntimeContext().getState(new ValueStateDescriptor<>("open", Open.TYPE));
+        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("user-session", UserState.TYPE)));
+    }
+
+    @Override
+    public List<KeyedValueCache<?>> caches() {
+        return List.of(state);
     }
 
     @Override
     public void processElement(Activity activity, Context ctx, Collector<UserSession> out) throws Exception {
-        if (activity.eventTime <= ctx.timerService().currentWatermark()) {
+        long time = activity.eventTime;
+        if (time <= ctx.timerService().currentWatermark()) {
             ctx.output(LATE, activity);
             return;
         }
-        List<Activity> atTime = buffer.get(activity.eventTime);
-        if (atTime == null) {
-            atTime = new ArrayList<>(1);
-            ctx.timerService().registerEventTimeTimer(activity.eventTime);
+        UserState user = state.value();
+        if (user == null) {
+            user = new UserState();
         }
-        atTime.add(activity);
-        buffer.put(activity.eventTime, atTime);
+        user.pending = insert(user.pending, time, rank(activity.eventType));
+        if (user.timer == NONE || time < user.timer) {
+            schedule(ctx.timerService(), user, time);
+        }
+        state.update(user);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSession> out) throws Exception {
-        String user = ctx.getCurrentKey();
-        Open session = open.value();
-        List<Activity> due = buffer.get(timestamp);
-        if (due != null) {
-            buffer.remove(timestamp);
-            due.sort(ORDER);
-            for (Activity a : due) {
-                session = apply(user, session, a, out);
-            }
+        UserState user = state.value();
+        if (user == null || user.timer != timestamp) {
+            return; // not this user's current timer (cannot happen while timers are deleted when replaced)
         }
-        if (session != null && session.last + timeout <= timestamp) {
-            session = close(user, session, session.last, TIMEOUT, out);
+        user.timer = NONE;
+        long watermark = ctx.timerService().currentWatermark();
+        String key = ctx.getCurrentKey();
+        long[] p = user.pending;
+        int applied = 0;
+        while (applied < p.length && p[applied] <= watermark) {
+            apply(key, user, p[applied], p[applied + 1], out);
+            applied += 2;
         }
-        if (session != null) {
-            // The timeout timer is re-armed lazily: an event moves the deadline later, and rather than
-            // delete and register a timer per event (the operator's largest cost), the pending one
-            // fires at the old deadline and registers the new one then.
-            if (session.timeoutTimer == timestamp) {
-                session.timeoutTimer = Long.MIN_VALUE;
-            }
-            if (session.timeoutTimer == Long.MIN_VALUE) {
-                session.timeoutTimer = session.last + timeout;
-                ctx.timerService().registerEventTimeTimer(session.timeoutTimer);
-            }
-            open.update(session);
-        } else {
-            open.clear();
+        if (user.count > 0 && user.last + timeout <= watermark) {
+            close(key, user, user.last, TIMEOUT, out);
+        }
+        user.pending = applied == 0 ? p : Arrays.copyOfRange(p, applied, p.length);
+        long next = Long.MAX_VALUE;
+        if (user.pending.length > 0) {
+            next = user.pending[0];
+        }
+        if (user.count > 0) {
+            next = Math.min(next, user.last + timeout);
+        }
+        if (next == Long.MAX_VALUE) {
+            state.clear();
+            return;
+        }
+        schedule(ctx.timerService(), user, next);
+        state.update(user);
+    }
+
+    /** Applies one event, in event-time order, to the open session. */
+    private void apply(String key, UserState user, long time, long rank, Collector<UserSession> out) {
+        if (user.count > 0 && time - user.last >= timeout) {
+            close(key, user, user.last, TIMEOUT, out);
+        }
+        if (rank == START_RANK && user.count > 0) {
+            close(key, user, user.last, SUPERSEDED, out);
+        }
+        if (user.count == 0) {
+            user.start = time;
+        }
+        user.last = time;
+        user.count++;
+        if (rank == LOGOUT_RANK || rank == END_RANK) {
+            close(key, user, time, ENDED, out);
         }
     }
 
-    private Open apply(String user, Open session, Activity a, Collector<UserSession> out) {
-        if (session != null && a.eventTime - session.last >= timeout) {
-            session = close(user, session, session.last, TIMEOUT, out);
-        }
-        if ("session_start".equals(a.eventType) && session != null) {
-            session = close(user, session, session.last, SUPERSEDED, out);
-        }
-        if (session == null) {
-            session = new Open();
-            session.start = a.eventTime;
-            session.last = a.eventTime;
-            session.count = 1;
-        } else {
-            session.last = a.eventTime;
-            session.count++;
-        }
-        if ("session_end".equals(a.eventType) || "logout".equals(a.eventType)) {
-            session = close(user, session, a.eventTime, ENDED, out);
-        }
-        return session;
+    private static void close(String key, UserState user, long end, String reason, Collector<UserSession> out) {
+        out.collect(new UserSession(key, user.start, end, (end - user.start) / 1000, user.count, reason));
+        user.count = 0;
     }
 
-    private static Open close(String user, Open session, long end, String reason, Collector<UserSession> out) {
-        // A pending timeout timer stays: it finds no session, or a later one, when it fires.
-        out.collect(new UserSession(user, session.start, end, (end - session.start) / 1000, session.count, reason));
-        return null;
+    /** Inserts (time, rank) into the sorted pairs, after equal pairs; usually an append. */
+    static long[] insert(long[] pairs, long time, long rank) {
+        int at = pairs.length;
+        while (at > 0 && (pairs[at - 2] > time || (pairs[at - 2] == time && pairs[at - 1] > rank))) {
+            at -= 2;
+        }
+        long[] grown = new long[pairs.length + 2];
+        System.arraycopy(pairs, 0, grown, 0, at);
+        grown[at] = time;
+        grown[at + 1] = rank;
+        System.arraycopy(pairs, at, grown, at + 2, pairs.length - at);
+        return grown;
+    }
+
+    private static void schedule(TimerService timers, UserState user, long time) {
+        if (user.timer != NONE) {
+            timers.deleteEventTimeTimer(user.timer);
+        }
+        timers.registerEventTimeTimer(time);
+        user.timer = time;
     }
 }

@@ -44,15 +44,21 @@ final class Fixtures {
     @SuppressWarnings("unchecked")
     static <K, R> KeyedOneInputStreamOperatorTestHarness<K, Activity, R> harnessOf(
             Function<DataStream<Activity>, SingleOutputStreamOperator<R>> build, TypeInformation<K> keyType) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<Activity> input = env.fromData(Activity.TYPE, event("nobody", "none", 0));
-        OneInputTransformation<Activity, R> window = (OneInputTransformation<Activity, R>) build.apply(input).getTransformation();
+        OneInputTransformation<Activity, R> window = transformationOf(build);
         OneInputStreamOperator<Activity, R> operator = window.getOperator();
         KeySelector<Activity, K> key = (KeySelector<Activity, K>) window.getStateKeySelector();
         KeyedOneInputStreamOperatorTestHarness<K, Activity, R> harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(operator, key, keyType);
         harness.open();
         return harness;
+    }
+
+    /** The transformation (a new operator instance each call) that {@code build} puts on a stream of activities. */
+    @SuppressWarnings("unchecked")
+    static <R> OneInputTransformation<Activity, R> transformationOf(Function<DataStream<Activity>, SingleOutputStreamOperator<R>> build) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<Activity> input = env.fromData(Activity.TYPE, event("nobody", "none", 0));
+        return (OneInputTransformation<Activity, R>) build.apply(input).getTransformation();
     }
 
     private Fixtures() {}

@@ -6,20 +6,18 @@ import io.pulse.process.ReferenceModel;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.UserSession;
+import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * aggregated_counts (one timer per user) row for row and step for step against Flink's own
  * event-time session windows,
  * user_sessions against the plain reference computation over the events it did not route as late.
+ * Ours fail over at random points (checkpoint, new instance restored from it) and run with no
+ * state cache, a cache smaller than the number of users (evictions all the time) and a large one.
  */
 class SessionOperatorsRandomizedTest {
     private static final String[] TYPES = {"session_start", "login", "page_view", "click", "logout", "session_end"};
@@ -86,68 +86,78 @@ class SessionOperatorsRandomizedTest {
         }
     }
 
-    @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms")
-    @CsvSource({"1, 0", "2, 0", "3, 0", "4, 7000", "5, 7000", "6, 20000"})
-    void aggregatedCountsMatchesFlinksSessionWindows(long seed, long latenessMillis) throws Exception {
+    @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
+    @CsvSource({"1, 0, 0", "2, 0, 1", "3, 0, 50000", "4, 7000, 1", "5, 7000, 2", "6, 20000, 50000"})
+    void aggregatedCountsMatchesFlinksSessionWindows(long seed, long latenessMillis, int cacheKeys) throws Exception {
         Duration gap = Duration.ofSeconds(5);
         Duration lateness = Duration.ofMillis(latenessMillis);
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var ours = Fixtures.harnessOf(s -> ProcessPipeline.aggregatedCounts(s, gap, lateness, late), Types.STRING);
+        var ours = new RestartableHarness<String, SessionCount>(() -> Fixtures.transformationOf(
+                s -> ProcessPipeline.aggregatedCounts(s, gap, lateness, late, cacheKeys)).getOperator(), a -> a.userId, Types.STRING, late);
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId, Types.STRING)
                 .window(EventTimeSessionWindows.withGap(gap)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new EventCounter(), new FlinkSessionRows()), Types.STRING);
+        Random failures = new Random(seed * 31);
         int rows = 0;
         for (Step step : stream(seed, 4000, 10_000)) {
-            for (var harness : List.of(ours, flinks)) {
-                if (step.event() != null) {
-                    harness.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
-                } else {
-                    harness.processWatermark(step.watermark());
-                }
+            if (step.event() != null) {
+                ours.processElement(step.event());
+                flinks.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
+            } else {
+                ours.processWatermark(step.watermark());
+                flinks.processWatermark(step.watermark());
+                // step for step: the same rows out by every watermark
+                assertThat(sorted(ours.output())).isEqualTo(sorted(flinks.extractOutputValues()));
+                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3);
+                rows = ours.output().size();
             }
-            if (step.event() == null) { // step for step: the same rows out by every watermark
-                assertThat(sorted(ours.extractOutputValues())).isEqualTo(sorted(flinks.extractOutputValues()));
-                assertThat(ours.numEventTimeTimers()).isLessThanOrEqualTo(3);
-                rows = ours.extractOutputValues().size();
+            if (failures.nextInt(40) == 0) { // ours fails over and restores from a checkpoint; Flink's runs on
+                ours.restart();
             }
         }
         assertThat(rows).isGreaterThan(20);
-        List<String> keys = ours.extractOutputValues().stream().map(SessionCount::groupKey).toList();
+        assertThat(ours.restarts()).isGreaterThan(3);
+        List<String> keys = ours.output().stream().map(SessionCount::groupKey).toList();
         if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
             assertThat(keys).hasSizeGreaterThan(Set.copyOf(keys).size());
         }
-        assertThat(ids(ours.getSideOutput(late))).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late)));
-        assertThat(ours.numKeyedStateEntries()).isZero(); // by a finite watermark, not end of input
-        assertThat(ours.numEventTimeTimers()).isZero();
+        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
+        assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
+        assertThat(ours.eventTimeTimers()).isZero();
         ours.close();
         flinks.close();
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @CsvSource({"11", "12", "13", "14"})
-    void userSessionsEqualTheReferenceOverWhatWasNotLate(long seed) throws Exception {
+    @ParameterizedTest(name = "seed {0}, {1} keys cached")
+    @CsvSource({"11, 0", "12, 1", "13, 2", "14, 50000"})
+    void userSessionsEqualTheReferenceOverWhatWasNotLate(long seed, int cacheKeys) throws Exception {
         Duration timeout = Duration.ofMinutes(1);
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new UserSessionizer(timeout)), (Activity a) -> a.userId, Types.STRING);
-        harness.open();
+        var harness = new RestartableHarness<String, UserSession>(
+                () -> new CachingKeyedProcessOperator<>(new UserSessionizer(timeout), cacheKeys), a -> a.userId, Types.STRING,
+                UserSessionizer.LATE);
+        Random failures = new Random(seed * 31);
         List<Activity> sent = new ArrayList<>();
         for (Step step : stream(seed, 20_000, 30_000)) {
             if (step.event() != null) {
                 sent.add(step.event());
-                harness.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
+                harness.processElement(step.event());
             } else {
                 harness.processWatermark(step.watermark());
             }
+            if (failures.nextInt(40) == 0) {
+                harness.restart();
+            }
         }
-        Set<String> late = ids(harness.getSideOutput(UserSessionizer.LATE)).stream().collect(Collectors.toSet());
+        Set<String> late = Set.copyOf(ids(harness.late()));
         List<ReferenceModel.Event> onTime = sent.stream().filter(a -> !late.contains(a.eventId))
                 .map(a -> new ReferenceModel.Event(a.eventId, a.userId, a.eventType, a.eventTime, a.device, a.page)).toList();
-        List<String> rows = harness.extractOutputValues().stream().map(SessionOperatorsRandomizedTest::row).sorted().toList();
+        List<String> rows = harness.output().stream().map(SessionOperatorsRandomizedTest::row).sorted().toList();
         assertThat(late).isNotEmpty();
+        assertThat(harness.restarts()).isGreaterThan(3);
         assertThat(rows).hasSizeGreaterThan(20);
         assertThat(rows).isEqualTo(List.copyOf(ReferenceModel.userSessions(new ArrayList<>(onTime), timeout.toMillis())));
-        assertThat(harness.numKeyedStateEntries()).isZero(); // by a finite watermark, not end of input
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
+        assertThat(harness.eventTimeTimers()).isZero();
         harness.close();
     }
 
@@ -160,7 +170,7 @@ class SessionOperatorsRandomizedTest {
         return rows.stream().map(SessionCount::toString).sorted().toList();
     }
 
-    private static List<String> ids(java.util.Collection<StreamRecord<Activity>> records) {
-        return records == null ? List.of() : records.stream().map(r -> r.getValue().eventId).sorted().toList();
+    private static List<String> ids(List<Activity> records) {
+        return records.stream().map(a -> a.eventId).sorted().toList();
     }
 }

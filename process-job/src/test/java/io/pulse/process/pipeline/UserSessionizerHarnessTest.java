@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.UserSession;
+import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -22,13 +22,15 @@ class UserSessionizerHarnessTest {
     @BeforeEach
     void open() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new UserSessionizer(Duration.ofMinutes(15))), a -> a.userId, Types.STRING);
+                new CachingKeyedProcessOperator<>(new UserSessionizer(Duration.ofMinutes(15)),
+                        ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS), a -> a.userId, Types.STRING);
         harness.open();
     }
 
     @AfterEach
     void noStateLeftBehind() throws Exception {
         harness.processWatermark(Long.MAX_VALUE);
+        harness.prepareSnapshotPreBarrier(1); // a checkpoint writes what the operator keeps on the heap to the state
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         harness.close();

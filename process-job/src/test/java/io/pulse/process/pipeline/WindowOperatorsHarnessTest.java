@@ -22,9 +22,11 @@ import org.junit.jupiter.api.Test;
 /** The three outputs built on Flink windows, as ProcessPipeline wires them. */
 class WindowOperatorsHarnessTest {
     private static final Duration NO_LATENESS = Duration.ZERO;
+    private static final int CACHE_KEYS = ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS;
 
     private static <R> void assertNoStateLeft(KeyedOneInputStreamOperatorTestHarness<String, Activity, R> harness) throws Exception {
         harness.processWatermark(Long.MAX_VALUE);
+        harness.prepareSnapshotPreBarrier(1); // a checkpoint writes what operators keep on the heap to the state
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         harness.close();
@@ -107,7 +109,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void seed004LabGivesTwoSessionsForUserA() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processElement(record(Activity.of("2", "user_A", "activity", 2000)));
         harness.processElement(record(Activity.of("3", "user_A", "activity", 8000))); // 6 s later
@@ -122,7 +124,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void anEventBetweenTwoSessionsMergesThem() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processElement(record(Activity.of("2", "user_A", "activity", 9000)));
         harness.processElement(record(Activity.of("3", "user_A", "activity", 5000))); // bridges both gaps
@@ -134,7 +136,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void lateEventForASessionWindowIsRouted() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(s, Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processWatermark(10_000);
         Activity tooLate = Activity.of("2", "user_A", "activity", 2000);
