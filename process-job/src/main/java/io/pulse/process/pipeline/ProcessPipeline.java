@@ -101,7 +101,7 @@ public final class ProcessPipeline {
         Duration lateness = options.allowedLateness();
 
         OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
-        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(activities, lateness, kpiLate);
+        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(activities, lateness, kpiLate, options.stateCacheKeys());
         sink(kpis, OperatorNames.SESSION_KPIS, outputs.sessionKpis());
 
         OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
@@ -152,14 +152,13 @@ public final class ProcessPipeline {
 
     /** session_kpis: 5-minute tumbling windows per (user, device). */
     public static SingleOutputStreamOperator<SessionKpi> sessionKpis(DataStream<Activity> activities, Duration lateness,
-                                                                    OutputTag<Activity> late) {
+                                                                    OutputTag<Activity> late, int stateCacheKeys) {
         return activities
-                .keyBy(SessionKpiAggregator::key, Types.STRING)
-                .window(TumblingEventTimeWindows.of(KPI_WINDOW))
-                .allowedLateness(lateness)
-                .sideOutputLateData(late)
-                .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow())
-                .uid(OperatorNames.SESSION_KPIS).name(OperatorNames.SESSION_KPIS);
+                .keyBy(SessionKpiWindows::key, Types.STRING)
+                .transform(OperatorNames.SESSION_KPIS, TypeInformation.of(SessionKpi.class),
+                        new CachingKeyedProcessOperator<>(new SessionKpiWindows(KPI_WINDOW, lateness, late), stateCacheKeys))
+                // "-v2": the state of Flink's tumbling window operator (before 0.2) does not carry over.
+                .uid(OperatorNames.SESSION_KPIS + "-v2").name(OperatorNames.SESSION_KPIS);
     }
 
     /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pulse.process.ReferenceModel;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
+import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
 import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Set;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
@@ -24,10 +26,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The two per-user session operators on seeded random streams (several
+ * The per-user window operators on seeded random streams (several
  * users, arrivals out of order, watermarks at random points, events far behind the watermark):
  * aggregated_counts (one timer per user) row for row and step for step against Flink's own
- * event-time session windows,
+ * event-time session windows, session_kpis the same against Flink's tumbling windows,
  * user_sessions against the plain reference computation over the events it did not route as late.
  * Ours fail over at random points (checkpoint, new instance restored from it) and run with no
  * state cache, a cache smaller than the number of users (evictions all the time) and a large one.
@@ -120,6 +122,52 @@ class SessionOperatorsRandomizedTest {
         List<String> keys = ours.output().stream().map(SessionCount::groupKey).toList();
         if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
             assertThat(keys).hasSizeGreaterThan(Set.copyOf(keys).size());
+        }
+        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
+        assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
+        assertThat(ours.eventTimeTimers()).isZero();
+        ours.close();
+        flinks.close();
+    }
+
+    @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
+    @CsvSource({"21, 0, 0", "22, 0, 1", "23, 0, 50000", "24, 60000, 2", "25, 90000, 50000"})
+    void sessionKpisMatchFlinksTumblingWindows(long seed, long latenessMillis, int cacheKeys) throws Exception {
+        Duration lateness = Duration.ofMillis(latenessMillis);
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
+        var ours = new RestartableHarness<String, SessionKpi>(() -> Fixtures.transformationOf(
+                s -> ProcessPipeline.sessionKpis(s, lateness, late, cacheKeys)).getOperator(), SessionKpiWindows::key, Types.STRING, late);
+        var flinks = Fixtures.harnessOf(s -> s.keyBy(SessionKpiWindows::key, Types.STRING)
+                .window(TumblingEventTimeWindows.of(ProcessPipeline.KPI_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
+                .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow()), Types.STRING);
+        Random failures = new Random(seed * 31);
+        String[] devices = {"iPhone", "Web", null};
+        for (Step step : stream(seed, 20_000, 60_000)) {
+            if (step.event() != null) {
+                Activity a = step.event();
+                a.device = devices[Math.floorMod(a.eventId.hashCode(), devices.length)];
+                if (Math.floorMod(a.eventId.hashCode(), 7) == 0) {
+                    a.eventType = "purchase";
+                }
+                ours.processElement(a);
+                flinks.processElement(new StreamRecord<>(a, a.eventTime));
+            } else {
+                ours.processWatermark(step.watermark());
+                flinks.processWatermark(step.watermark());
+                assertThat(ours.output().stream().map(SessionKpi::toString).sorted().toList())
+                        .isEqualTo(flinks.extractOutputValues().stream().map(SessionKpi::toString).sorted().toList());
+                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(9); // one per (user, device)
+            }
+            if (failures.nextInt(40) == 0) {
+                ours.restart();
+            }
+        }
+        List<SessionKpi> rows = ours.output();
+        assertThat(rows).hasSizeGreaterThan(20);
+        assertThat(rows).anyMatch(SessionKpi::didPurchase).anyMatch(SessionKpi::didLogin).anyMatch(r -> r.device().equals("unknown"));
+        assertThat(ours.restarts()).isGreaterThan(3);
+        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
+            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.sessionId() + r.device()).distinct().count());
         }
         assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
         assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input

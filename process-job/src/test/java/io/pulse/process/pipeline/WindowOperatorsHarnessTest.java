@@ -41,7 +41,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void sessionKpisOfOneUserAndDeviceInAFiveMinuteWindow() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "page_view", atSeconds(70))));
         harness.processElement(record(event("123", "login", atSeconds(60)))); // out of order, inside the bound
         harness.processElement(record(event("123", "click", atSeconds(250))));
@@ -55,7 +55,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void sessionKpisSeparateDevicesAndCountPurchases() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "purchase", at(1))));
         harness.processElement(record(event("123", "click", at(2)).withDevice("Web")));
         harness.processElement(record(event("123", "click", at(3)).withDevice(null)));
@@ -71,7 +71,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void lateEventForSessionKpisIsRoutedAndNotCounted() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(s, NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "login", at(1))));
         harness.processWatermark(at(5) - 1); // window [0, 5) fires
         Activity tooLate = event("123", "purchase", at(4));

@@ -2,21 +2,16 @@ package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionKpi;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
 /**
- * Seed-000 session KPIs of one (user, device) in one tumbling window, kept incrementally:
- * first/last event time, login and purchase flags, number of actions.
+ * The reference for session_kpis in tests: the seed-000 KPIs as an aggregate for Flink's own
+ * tumbling window operator (what the job ran before {@link SessionKpiWindows}).
  */
-public final class SessionKpiAggregator implements AggregateFunction<Activity, SessionKpiAggregator.Acc, SessionKpiAggregator.Acc> {
-    private static final DateTimeFormatter SESSION_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
-
+final class SessionKpiAggregator implements AggregateFunction<Activity, SessionKpiAggregator.Acc, SessionKpiAggregator.Acc> {
     /** The running KPIs. */
     public static class Acc {
         public String userId;
@@ -26,11 +21,6 @@ public final class SessionKpiAggregator implements AggregateFunction<Activity, S
         public boolean login;
         public boolean purchase;
         public long count;
-    }
-
-    /** Key of the window: user and device. */
-    public static String key(Activity a) {
-        return a.userId + '\u0000' + a.deviceOrUnknown();
     }
 
     @Override
@@ -68,18 +58,13 @@ public final class SessionKpiAggregator implements AggregateFunction<Activity, S
         return m;
     }
 
-    /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
-    public static String sessionId(String userId, long windowStart) {
-        return userId + "_" + SESSION_ID_TIME.format(Instant.ofEpochMilli(windowStart));
-    }
-
     /** Adds the window bounds and turns the KPIs into a row. */
     public static final class ToRow extends ProcessWindowFunction<Acc, SessionKpi, String, TimeWindow> {
         @Override
         public void process(String key, Context ctx, Iterable<Acc> results, Collector<SessionKpi> out) {
             Acc acc = results.iterator().next();
             TimeWindow w = ctx.window();
-            out.collect(new SessionKpi(sessionId(acc.userId, w.getStart()), acc.device, acc.userId, w.getStart(), w.getEnd(),
+            out.collect(new SessionKpi(SessionKpiWindows.sessionId(acc.userId, w.getStart()), acc.device, acc.userId, w.getStart(), w.getEnd(),
                     acc.first, acc.last, (acc.last - acc.first) / 1000, acc.login, acc.purchase, acc.count));
         }
     }

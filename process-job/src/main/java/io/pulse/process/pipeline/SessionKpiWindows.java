@@ -1,0 +1,198 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.model.SessionKpi;
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedValueCache;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * session_kpis (seed 000), keyed by (user, device): epoch-aligned tumbling windows holding the
+ * first and last event time, login and purchase flags and the number of actions; one row per
+ * window, session_id = user_id + '_' + yyyyMMddHHmmss of the window start (UTC).
+ *
+ * <p>The semantics of Flink's tumbling event-time windows with EventTimeTrigger: the row is emitted
+ * when the watermark reaches the window's last millisecond; an event whose window ended (last
+ * millisecond + allowed lateness at or behind the watermark) is late, goes to the late output and
+ * is not counted; within allowed lateness an event updates the row at once; the window is dropped
+ * when the watermark passes last millisecond + allowed lateness. All of a key's open windows live in
+ * one value with one timer, at the earliest time one of them is due, read and written through a
+ * {@link KeyedValueCache} (run by a {@link CachingKeyedProcessOperator}).
+ */
+public final class SessionKpiWindows extends KeyedProcessFunction<String, Activity, SessionKpi>
+        implements CachingKeyedProcessOperator.CachedState {
+    private static final DateTimeFormatter SESSION_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+    private static final long NONE = Long.MIN_VALUE;
+    private static final int START = 0;
+    private static final int FIRST = 1;
+    private static final int LAST = 2;
+    private static final int COUNT = 3;
+    private static final int FLAGS = 4;
+    private static final int STRIDE = 5;
+    private static final long LOGIN = 1;
+    private static final long PURCHASE = 2;
+    private static final long FIRED = 4;
+
+    /** One key's open windows, sorted by start, STRIDE longs each; its user and device; its one timer. */
+    public static class Windows {
+        public String userId;
+        public String device;
+        public long[] windows = new long[0];
+        public long timer = NONE;
+
+        public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class, Map.of("userId", Types.STRING,
+                "device", Types.STRING, "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+    }
+
+    private final long size;
+    private final long allowedLateness;
+    private final OutputTag<Activity> late;
+    private transient KeyedValueCache<Windows> state;
+
+    public SessionKpiWindows(Duration size, Duration allowedLateness, OutputTag<Activity> late) {
+        if (size.toMillis() <= 0 || allowedLateness.isNegative()) {
+            throw new IllegalArgumentException("session_kpis window size must be positive and allowed lateness not negative (got "
+                    + size + ", " + allowedLateness + "): fix lateness.allowed in the job settings");
+        }
+        this.size = size.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
+        this.late = late;
+    }
+
+    /** Key of the windows: user and device. */
+    public static String key(Activity a) {
+        return a.userId + '\u0000' + a.deviceOrUnknown();
+    }
+
+    /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
+    public static String sessionId(String userId, long windowStart) {
+        return userId + "_" + SESSION_ID_TIME.format(Instant.ofEpochMilli(windowStart));
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("kpi-windows", Windows.TYPE)));
+    }
+
+    @Override
+    public List<KeyedValueCache<?>> caches() {
+        return List.of(state);
+    }
+
+    @Override
+    public void processElement(Activity a, Context ctx, Collector<SessionKpi> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long start = TimeWindow.getWindowStartWithOffset(a.eventTime, 0, size);
+        long lastMillis = start + size - 1;
+        if (lastMillis + allowedLateness <= watermark) {
+            ctx.output(late, a);
+            return;
+        }
+        Windows key = state.value();
+        if (key == null) {
+            key = new Windows();
+            key.userId = a.userId;
+            key.device = a.deviceOrUnknown();
+        }
+        long[] w = key.windows;
+        int at = 0;
+        while (at < w.length && w[at + START] < start) {
+            at += STRIDE;
+        }
+        if (at == w.length || w[at + START] != start) {
+            long[] grown = new long[w.length + STRIDE];
+            System.arraycopy(w, 0, grown, 0, at);
+            System.arraycopy(w, at, grown, at + STRIDE, w.length - at);
+            grown[at + START] = start;
+            grown[at + FIRST] = Long.MAX_VALUE;
+            grown[at + LAST] = Long.MIN_VALUE;
+            w = grown;
+            key.windows = w;
+        }
+        w[at + FIRST] = Math.min(w[at + FIRST], a.eventTime);
+        w[at + LAST] = Math.max(w[at + LAST], a.eventTime);
+        w[at + COUNT]++;
+        if ("login".equals(a.eventType)) {
+            w[at + FLAGS] |= LOGIN;
+        } else if ("purchase".equals(a.eventType)) {
+            w[at + FLAGS] |= PURCHASE;
+        }
+        if (lastMillis <= watermark) { // within allowed lateness: the row is updated at once
+            w[at + FLAGS] |= FIRED;
+            out.collect(row(key, w, at));
+        }
+        long due = dueTime(w, at);
+        if (key.timer == NONE || due < key.timer) {
+            schedule(ctx.timerService(), key, due);
+        }
+        state.update(key);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SessionKpi> out) throws Exception {
+        Windows key = state.value();
+        if (key == null || key.timer != timestamp) {
+            return; // not this key's current timer (cannot happen while timers are deleted when replaced)
+        }
+        key.timer = NONE;
+        long watermark = ctx.timerService().currentWatermark();
+        long[] w = key.windows;
+        int kept = 0;
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < w.length; i += STRIDE) {
+            long lastMillis = w[i + START] + size - 1;
+            if ((w[i + FLAGS] & FIRED) == 0 && lastMillis <= watermark) {
+                w[i + FLAGS] |= FIRED;
+                out.collect(row(key, w, i));
+            }
+            if (lastMillis + allowedLateness <= watermark) {
+                continue; // past allowed lateness: dropped
+            }
+            System.arraycopy(w, i, w, kept, STRIDE);
+            next = Math.min(next, dueTime(w, kept));
+            kept += STRIDE;
+        }
+        if (kept == 0) {
+            state.clear();
+            return;
+        }
+        key.windows = Arrays.copyOf(w, kept);
+        schedule(ctx.timerService(), key, next);
+        state.update(key);
+    }
+
+    private SessionKpi row(Windows key, long[] w, int i) {
+        long start = w[i + START];
+        return new SessionKpi(sessionId(key.userId, start), key.device, key.userId, start, start + size, w[i + FIRST], w[i + LAST],
+                (w[i + LAST] - w[i + FIRST]) / 1000, (w[i + FLAGS] & LOGIN) != 0, (w[i + FLAGS] & PURCHASE) != 0, w[i + COUNT]);
+    }
+
+    /** When the window at offset i next needs the timer: its row, or (fired) the end of its allowed lateness. */
+    private long dueTime(long[] w, int i) {
+        long lastMillis = w[i + START] + size - 1;
+        return (w[i + FLAGS] & FIRED) == 0 ? lastMillis : lastMillis + allowedLateness;
+    }
+
+    private static void schedule(TimerService timers, Windows key, long time) {
+        if (key.timer != NONE) {
+            timers.deleteEventTimeTimer(key.timer);
+        }
+        timers.registerEventTimeTimer(time);
+        key.timer = time;
+    }
+}
