@@ -1,9 +1,12 @@
 package io.pulse.process.pipeline;
 
 import io.pulse.process.model.ActiveUsers;
-import org.apache.flink.api.common.state.MapState;
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedCache;
+import io.pulse.process.state.KeyedSetCache;
+import io.pulse.process.state.KeyedValueCache;
+import java.util.List;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -13,13 +16,15 @@ import org.apache.flink.util.Collector;
 /**
  * Second half of active_users, keyed by window start: the exact set of users of one window, and
  * the row when the watermark passes its end. With allowed lateness, later users update the row
- * until the window is cleaned up.
+ * until the window is cleaned up. Run by a {@link CachingKeyedProcessOperator}, the sets and counts
+ * of the open windows are kept on the heap and written to the state at each checkpoint.
  */
-public final class DistinctUserCounter extends KeyedProcessFunction<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> {
+public final class DistinctUserCounter extends KeyedProcessFunction<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers>
+        implements CachingKeyedProcessOperator.CachedState {
     private final long size;
     private final long allowedLateness;
-    private transient MapState<String, Boolean> users;
-    private transient ValueState<Long> count;
+    private transient KeyedSetCache<String> users;
+    private transient KeyedValueCache<Long> count;
 
     public DistinctUserCounter(java.time.Duration size, java.time.Duration allowedLateness) {
         this.size = size.toMillis();
@@ -28,16 +33,20 @@ public final class DistinctUserCounter extends KeyedProcessFunction<Long, Active
 
     @Override
     public void open(Configuration parameters) {
-        users = getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING, Types.BOOLEAN));
-        count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
+        users = new KeyedSetCache<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING, Types.BOOLEAN)));
+        count = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG)));
+    }
+
+    @Override
+    public List<KeyedCache> caches() {
+        return List.of(users, count);
     }
 
     @Override
     public void processElement(ActiveUsersWindowAssigner.Assignment a, Context ctx, Collector<ActiveUsers> out) throws Exception {
-        if (users.contains(a.userId)) {
+        if (!users.add(a.userId)) {
             return;
         }
-        users.put(a.userId, Boolean.TRUE);
         Long before = count.value();
         long n = before == null ? 1 : before + 1;
         count.update(n);
@@ -45,10 +54,10 @@ public final class DistinctUserCounter extends KeyedProcessFunction<Long, Active
         if (ctx.timerService().currentWatermark() >= lastMillis) {
             // Fired already; a user allowed in late updates the row.
             out.collect(new ActiveUsers(a.windowStart, a.windowStart + size, n));
-        } else {
+        } else if (before == null) {
             ctx.timerService().registerEventTimeTimer(lastMillis);
         }
-        if (allowedLateness > 0) {
+        if (allowedLateness > 0 && before == null) {
             ctx.timerService().registerEventTimeTimer(lastMillis + allowedLateness);
         }
     }
@@ -57,8 +66,9 @@ public final class DistinctUserCounter extends KeyedProcessFunction<Long, Active
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ActiveUsers> out) throws Exception {
         long start = ctx.getCurrentKey();
         long lastMillis = start + size - 1;
-        if (timestamp == lastMillis && count.value() != null) {
-            out.collect(new ActiveUsers(start, start + size, count.value()));
+        Long n = count.value();
+        if (timestamp == lastMillis && n != null) {
+            out.collect(new ActiveUsers(start, start + size, n));
         }
         if (timestamp == lastMillis + allowedLateness) {
             users.clear();

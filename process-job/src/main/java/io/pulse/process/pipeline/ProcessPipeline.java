@@ -116,7 +116,8 @@ public final class ProcessPipeline {
                 .uid("active-users-windows").name("active_users windows");
         SingleOutputStreamOperator<ActiveUsers> activeUsers = assigned
                 .keyBy(a -> a.windowStart, Types.LONG)
-                .process(new DistinctUserCounter(ACTIVE_USERS_SIZE, lateness))
+                .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
+                        new CachingKeyedProcessOperator<>(new DistinctUserCounter(ACTIVE_USERS_SIZE, lateness), options.stateCacheKeys()))
                 .uid(OperatorNames.ACTIVE_USERS).name(OperatorNames.ACTIVE_USERS);
         sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
 

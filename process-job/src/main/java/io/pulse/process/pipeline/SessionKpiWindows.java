@@ -3,6 +3,7 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionKpi;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +91,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
     }
 
     @Override
-    public List<KeyedValueCache<?>> caches() {
+    public List<KeyedCache> caches() {
         return List.of(state);
     }
 

@@ -3,6 +3,7 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
 import java.util.List;
@@ -74,7 +75,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     }
 
     @Override
-    public List<KeyedValueCache<?>> caches() {
+    public List<KeyedCache> caches() {
         return List.of(state);
     }
 

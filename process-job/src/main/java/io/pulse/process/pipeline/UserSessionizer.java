@@ -3,6 +3,7 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.UserSession;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
 import java.util.Arrays;
@@ -85,7 +86,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
     }
 
     @Override
-    public List<KeyedValueCache<?>> caches() {
+    public List<KeyedCache> caches() {
         return List.of(state);
     }
 

@@ -5,7 +5,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 
 /**
- * A keyed process operator whose function keeps its per-key values in {@link KeyedValueCache}s:
+ * A keyed process operator whose function keeps its per-key state in {@link KeyedCache}s:
  * it binds them to its key context when it opens and flushes them before every checkpoint and
  * savepoint barrier, so each snapshot holds what the records before the barrier produced.
  */
@@ -15,7 +15,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     /** A keyed process function that reads and writes its state through caches. */
     public interface CachedState {
         /** The caches the function created in open(). */
-        List<KeyedValueCache<?>> caches();
+        List<KeyedCache> caches();
     }
 
     private final int capacity;
@@ -29,7 +29,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     @Override
     public void open() throws Exception {
         super.open();
-        KeyedValueCache.KeyContext keys = new KeyedValueCache.KeyContext() {
+        KeyedCache.KeyContext keys = new KeyedCache.KeyContext() {
             @Override
             public Object currentKey() {
                 return getCurrentKey();
@@ -40,14 +40,14 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
                 CachingKeyedProcessOperator.this.setCurrentKey(key);
             }
         };
-        for (KeyedValueCache<?> cache : ((CachedState) userFunction).caches()) {
+        for (KeyedCache cache : ((CachedState) userFunction).caches()) {
             cache.bind(keys, capacity);
         }
     }
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        for (KeyedValueCache<?> cache : ((CachedState) userFunction).caches()) {
+        for (KeyedCache cache : ((CachedState) userFunction).caches()) {
             cache.flush();
         }
         super.prepareSnapshotPreBarrier(checkpointId);

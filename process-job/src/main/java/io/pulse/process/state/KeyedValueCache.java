@@ -19,14 +19,7 @@ import org.apache.flink.api.common.state.ValueState;
  * plain process operator) every call goes straight to the state. Values are mutable: callers change
  * them in place and must still call {@link #update} (or {@link #clear}) so that the change is written.
  */
-public final class KeyedValueCache<V> {
-    /** What the operator lends the cache: the key context of its keyed state backend. */
-    public interface KeyContext {
-        Object currentKey();
-
-        void setCurrentKey(Object key);
-    }
-
+public final class KeyedValueCache<V> implements KeyedCache {
     private static final class Slot<V> {
         V value;
         boolean dirty;
@@ -45,7 +38,7 @@ public final class KeyedValueCache<V> {
         this.state = state;
     }
 
-    /** Starts caching up to {@code capacity} keys (0: no caching). */
+    @Override
     public void bind(KeyContext keys, int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("state cache capacity must be >= 0 (0 turns caching off), got " + capacity);
@@ -83,6 +76,7 @@ public final class KeyedValueCache<V> {
     }
 
     /** Writes every changed value to the state; keys whose value is gone leave the cache. */
+    @Override
     public void flush() throws IOException {
         if (keys == null) {
             return;

@@ -8,14 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.ActiveUsers;
+import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ActiveUsersHarnessTest {
     private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
@@ -60,20 +63,43 @@ class ActiveUsersHarnessTest {
         harness.close();
     }
 
-    @Test
-    void distinctUsersPerWindowAndNoStateLeft() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> harness =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                        new DistinctUserCounter(FIVE_MINUTES, Duration.ZERO)), a -> a.windowStart, Types.LONG);
-        harness.open();
-        for (String user : new String[] {"A", "B", "A", "C", "A"}) {
-            harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(at(0), user), at(1)));
+    private static KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> counter(
+            int cacheKeys, OperatorSubtaskState restoreFrom) throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
+                new DistinctUserCounter(FIVE_MINUTES, Duration.ZERO), cacheKeys), (ActiveUsersWindowAssigner.Assignment a) -> a.windowStart,
+                Types.LONG);
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
         }
-        harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(at(1), "A"), at(2)));
+        harness.open();
+        return harness;
+    }
+
+    private static void assign(KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> harness,
+                               long windowStart, String... users) throws Exception {
+        for (String user : users) {
+            harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(windowStart, user), windowStart));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} keys cached")
+    @ValueSource(ints = {0, 1, ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS})
+    void distinctUsersPerWindowAcrossARestoreAndNoStateLeft(int cacheKeys) throws Exception {
+        var before = counter(cacheKeys, null);
+        assign(before, at(0), "A", "B", "A");
+        assign(before, at(1), "A");
+        before.prepareSnapshotPreBarrier(1); // a failover: checkpoint, then a new instance restored from it
+        OperatorSubtaskState checkpoint = before.snapshot(1, 1);
+        before.close();
+
+        var harness = counter(cacheKeys, checkpoint);
+        assign(harness, at(0), "A", "C", "B", "A"); // A and B are known only to the restored state
         harness.processWatermark(at(5) - 1);
         assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3));
+        assign(harness, at(1), "B", "A");
         harness.processWatermark(Long.MAX_VALUE);
-        assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3), new ActiveUsers(at(1), at(6), 1));
+        assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3), new ActiveUsers(at(1), at(6), 2));
+        harness.prepareSnapshotPreBarrier(2);
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         harness.close();

@@ -24,7 +24,7 @@ class CachingKeyedProcessOperatorTest {
         }
 
         @Override
-        public List<KeyedValueCache<?>> caches() {
+        public List<KeyedCache> caches() {
             return List.of(count);
         }
 

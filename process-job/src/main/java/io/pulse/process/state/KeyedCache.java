@@ -1,0 +1,22 @@
+package io.pulse.process.state;
+
+import java.io.IOException;
+
+/**
+ * A heap cache in front of a keyed state of an operator: bound to the operator's key context when
+ * it opens, flushed to the state backend before every checkpoint barrier.
+ */
+public interface KeyedCache {
+    /** What the operator lends a cache: the key context of its keyed state backend. */
+    interface KeyContext {
+        Object currentKey();
+
+        void setCurrentKey(Object key);
+    }
+
+    /** Starts caching up to {@code capacity} keys (0: no caching, every access goes to the state). */
+    void bind(KeyContext keys, int capacity);
+
+    /** Writes what changed to the state; afterwards the state holds everything the cache held. */
+    void flush() throws IOException;
+}
