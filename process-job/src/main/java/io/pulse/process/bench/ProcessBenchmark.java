@@ -222,9 +222,21 @@ public final class ProcessBenchmark {
             }
         }
 
-        void deleteCheckpoints() throws java.io.IOException {
-            try (var paths = Files.walk(checkpoints)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        /**
+         * Removes the run's checkpoint directory. The cluster may still be discarding a checkpoint
+         * when the job has ended, so a file vanishing under the walk means "walk again", and what
+         * cannot be removed after a few walks is reported, not a failed benchmark.
+         */
+        void deleteCheckpoints() {
+            for (int attempt = 1; attempt <= 5 && Files.exists(checkpoints); attempt++) {
+                try (var paths = Files.walk(checkpoints)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (java.io.IOException | java.io.UncheckedIOException vanished) {
+                    // walk again
+                }
+            }
+            if (Files.exists(checkpoints)) {
+                System.err.println("  note: could not remove " + checkpoints + " (remove it by hand)");
             }
         }
     }
