@@ -34,13 +34,19 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
         }
     }
 
+    /** Window starts remembered per user: the windows one event can be in, plus room for out-of-order ones. */
+    static final int REMEMBERED = 8;
+    private static final long FREE = Long.MIN_VALUE;
+
     private final SlidingWindows windows;
     /**
-     * (window start -> users already sent) for the open windows of this subtask: a user active all
-     * window long is sent once, not once per event. Not checkpointed on purpose: after a restore it
-     * starts empty and the counter downstream, which keeps the exact sets, drops the repeats.
+     * user -> starts of the open windows this subtask already sent the user to (FREE: an unused
+     * slot), so a user active all window long is sent once, not once per event. A best effort, not
+     * checkpointed on purpose: after a restore, or when a user's slots are full and the oldest is
+     * forgotten, a repeat goes out and the counter downstream, which keeps the exact sets, drops it.
      */
-    private transient java.util.TreeMap<Long, java.util.Set<String>> sent;
+    private transient java.util.HashMap<String, long[]> sent;
+    private transient long sweptAt;
 
     public ActiveUsersWindowAssigner(Duration size, Duration slide, Duration allowedLateness) {
         this.windows = new SlidingWindows(size, slide, allowedLateness);
@@ -50,23 +56,63 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
     public void processElement(Activity activity, Context ctx, Collector<Assignment> out) {
         long watermark = ctx.timerService().currentWatermark();
         if (sent == null) {
-            sent = new java.util.TreeMap<>();
+            sent = new java.util.HashMap<>();
+            sweptAt = Long.MIN_VALUE;
         }
-        // Forget windows that can no longer take users.
-        while (!sent.isEmpty() && windows.isClosed(sent.firstKey(), watermark)) {
-            sent.pollFirstEntry();
+        if (watermark >= sweptAt + windows.slide) {
+            forgetClosedWindows(watermark);
         }
         long t = activity.eventTime;
+        long[] starts = null;
         boolean missedOne = false;
         for (long start = windows.lastStart(t); windows.contains(start, t); start -= windows.slide) {
             if (windows.isClosed(start, watermark)) {
                 missedOne = true;
-            } else if (sent.computeIfAbsent(start, s -> new java.util.HashSet<>()).add(activity.userId)) {
+                continue;
+            }
+            if (starts == null) {
+                starts = sent.computeIfAbsent(activity.userId, u -> newSlots());
+            }
+            if (remember(starts, start, watermark)) {
                 out.collect(new Assignment(start, activity.userId));
             }
         }
         if (missedOne) {
             ctx.output(LATE, activity);
         }
+    }
+
+    private static long[] newSlots() {
+        long[] slots = new long[REMEMBERED];
+        java.util.Arrays.fill(slots, FREE);
+        return slots;
+    }
+
+    /** Records start in the user's slots; false when it was there already. */
+    private boolean remember(long[] slots, long start, long watermark) {
+        int victim = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == start) {
+                return false;
+            }
+            if (slots[victim] != FREE && (slots[i] == FREE || slots[i] < slots[victim])) {
+                victim = i; // a free slot, else the earliest start (the first to close)
+            }
+        }
+        slots[victim] = start;
+        return true;
+    }
+
+    /** Drops users whose remembered windows have all closed (once per slide of watermark). */
+    private void forgetClosedWindows(long watermark) {
+        sweptAt = watermark;
+        sent.values().removeIf(slots -> {
+            for (long start : slots) {
+                if (start != FREE && !windows.isClosed(start, watermark)) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 }

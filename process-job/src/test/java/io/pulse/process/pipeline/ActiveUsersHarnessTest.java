@@ -63,6 +63,27 @@ class ActiveUsersHarnessTest {
         harness.close();
     }
 
+    @Test
+    void aUserInMoreOpenWindowsThanItRemembersIsStillSentToEveryOne() throws Exception {
+        // 30 min allowed lateness keeps ~35 windows open; the assigner remembers 8 per user and may
+        // send a repeat (the counter drops it), never miss a window.
+        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
+                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ofMinutes(30))));
+        harness.open();
+        harness.processWatermark(at(0));
+        java.util.Set<Long> expected = new java.util.TreeSet<>();
+        for (int minute = 20; minute >= 0; minute -= 2) { // backwards in time
+            harness.processElement(record(event("A", "click", at(minute) + 30_000)));
+            for (int w = 0; w < 5; w++) {
+                expected.add(at(minute - w));
+            }
+        }
+        assertThat(new java.util.TreeSet<>(harness.extractOutputValues().stream().map(a -> a.windowStart).toList()))
+                .isEqualTo(expected);
+        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).isNull();
+        harness.close();
+    }
+
     private static KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> counter(
             int cacheKeys, OperatorSubtaskState restoreFrom) throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
