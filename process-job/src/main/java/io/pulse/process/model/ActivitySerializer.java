@@ -1,7 +1,6 @@
 package io.pulse.process.model;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -9,10 +8,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
 
 /**
- * Writes an {@link Activity} field by field (nullable strings as length + UTF-8 bytes, which the
- * JDK encodes and decodes in bulk, the metadata as a count and pairs): every valid event crosses several keyed shuffles, and Flink's reflective
+ * Writes an {@link Activity} field by field (nullable strings as Flink's StringValue, which keeps
+ * any UTF-16 text intact, unpaired surrogates included; the metadata as a count and pairs): every valid event crosses several keyed shuffles, and Flink's reflective
  * POJO serializer was a large share of the job's CPU. Activities are not kept in any state; the
  * snapshot still lets a future format change be detected.
  */
@@ -57,39 +57,39 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
 
     @Override
     public void serialize(Activity a, DataOutputView out) throws IOException {
-        writeString(a.eventId, out);
-        writeString(a.userId, out);
-        writeString(a.eventType, out);
+        StringValue.writeString(a.eventId, out);
+        StringValue.writeString(a.userId, out);
+        StringValue.writeString(a.eventType, out);
         out.writeLong(a.eventTime);
-        writeString(a.device, out);
-        writeString(a.page, out);
-        writeString(a.contentId, out);
+        StringValue.writeString(a.device, out);
+        StringValue.writeString(a.page, out);
+        StringValue.writeString(a.contentId, out);
         if (a.metadata == null) {
             out.writeInt(NO_METADATA);
             return;
         }
         out.writeInt(a.metadata.size());
         for (Map.Entry<String, String> e : a.metadata.entrySet()) {
-            writeString(e.getKey(), out);
-            writeString(e.getValue(), out);
+            StringValue.writeString(e.getKey(), out);
+            StringValue.writeString(e.getValue(), out);
         }
     }
 
     @Override
     public Activity deserialize(DataInputView in) throws IOException {
         Activity a = new Activity();
-        a.eventId = readString(in);
-        a.userId = readString(in);
-        a.eventType = readString(in);
+        a.eventId = StringValue.readString(in);
+        a.userId = StringValue.readString(in);
+        a.eventType = StringValue.readString(in);
         a.eventTime = in.readLong();
-        a.device = readString(in);
-        a.page = readString(in);
-        a.contentId = readString(in);
+        a.device = StringValue.readString(in);
+        a.page = StringValue.readString(in);
+        a.contentId = StringValue.readString(in);
         int entries = in.readInt();
         if (entries != NO_METADATA) {
             a.metadata = new HashMap<>(Math.max(4, entries * 2));
             for (int i = 0; i < entries; i++) {
-                a.metadata.put(readString(in), readString(in));
+                a.metadata.put(StringValue.readString(in), StringValue.readString(in));
             }
         }
         return a;
@@ -102,45 +102,17 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
 
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
-        copyString(in, out); // eventId
-        copyString(in, out); // userId
-        copyString(in, out); // eventType
+        StringValue.copyString(in, out); // eventId
+        StringValue.copyString(in, out); // userId
+        StringValue.copyString(in, out); // eventType
         out.writeLong(in.readLong()); // eventTime
-        copyString(in, out); // device
-        copyString(in, out); // page
-        copyString(in, out); // contentId
+        StringValue.copyString(in, out); // device
+        StringValue.copyString(in, out); // page
+        StringValue.copyString(in, out); // contentId
         int entries = in.readInt();
         out.writeInt(entries);
         for (int i = 0; i < Math.max(0, entries) * 2; i++) {
-            copyString(in, out);
-        }
-    }
-
-    private static void writeString(String s, DataOutputView out) throws IOException {
-        if (s == null) {
-            out.writeInt(-1);
-            return;
-        }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInputView in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            return null;
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static void copyString(DataInputView in, DataOutputView out) throws IOException {
-        int length = in.readInt();
-        out.writeInt(length);
-        if (length > 0) {
-            out.write(in, length);
+            StringValue.copyString(in, out);
         }
     }
 

@@ -59,7 +59,7 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
             sent = new java.util.HashMap<>();
             sweptAt = Long.MIN_VALUE;
         }
-        if (watermark >= sweptAt + windows.slide) {
+        if (watermark != Long.MIN_VALUE && (sweptAt == Long.MIN_VALUE || watermark - sweptAt >= windows.slide)) {
             forgetClosedWindows(watermark);
         }
         long t = activity.eventTime;

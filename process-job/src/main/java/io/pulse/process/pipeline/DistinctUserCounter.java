@@ -34,7 +34,7 @@ public final class DistinctUserCounter extends KeyedProcessFunction<Long, Active
     @Override
     public void open(Configuration parameters) {
         users = new KeyedSetCache<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING, Types.BOOLEAN)));
-        count = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG)));
+        count = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("count", Types.LONG));
     }
 
     @Override

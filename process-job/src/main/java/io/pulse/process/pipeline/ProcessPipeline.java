@@ -33,14 +33,19 @@ public final class ProcessPipeline {
     public static final Duration ACTIVE_USERS_SIZE = Duration.ofMinutes(5);
     public static final Duration ACTIVE_USERS_SLIDE = Duration.ofMinutes(1);
 
-    /** Time settings of the pipeline. */
     /**
-     * Time settings of the pipeline, and how many keys each per-user operator keeps on the heap
-     * between checkpoints ({@link io.pulse.process.state.KeyedValueCache}; 0: none).
+     * Time settings of the pipeline, and how many keys (for active_users: also users per window)
+     * each keyed operator keeps on the heap between checkpoints ({@link io.pulse.process.state}; 0: none).
      */
     public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration sessionGap,
                           Duration userSessionTimeout, int stateCacheKeys) {
         public static final int DEFAULT_STATE_CACHE_KEYS = 50_000;
+
+        public Options {
+            if (stateCacheKeys < 0) {
+                throw new IllegalArgumentException("state.cache-keys must be >= 0 (0 turns the state cache off), got " + stateCacheKeys);
+            }
+        }
 
         public static Options defaults() {
             return new Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(5),

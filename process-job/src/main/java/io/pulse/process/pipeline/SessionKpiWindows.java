@@ -87,7 +87,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
 
     @Override
     public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("kpi-windows", Windows.TYPE)));
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("kpi-windows", Windows.TYPE));
     }
 
     @Override
@@ -100,7 +100,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
         long watermark = ctx.timerService().currentWatermark();
         long start = TimeWindow.getWindowStartWithOffset(a.eventTime, 0, size);
         long lastMillis = start + size - 1;
-        if (lastMillis + allowedLateness <= watermark) {
+        if (cleanupTime(lastMillis) <= watermark) {
             ctx.output(late, a);
             return;
         }
@@ -161,7 +161,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
                 w[i + FLAGS] |= FIRED;
                 out.collect(row(key, w, i));
             }
-            if (lastMillis + allowedLateness <= watermark) {
+            if (cleanupTime(lastMillis) <= watermark) {
                 continue; // past allowed lateness: dropped
             }
             System.arraycopy(w, i, w, kept, STRIDE);
@@ -186,7 +186,13 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
     /** When the window at offset i next needs the timer: its row, or (fired) the end of its allowed lateness. */
     private long dueTime(long[] w, int i) {
         long lastMillis = w[i + START] + size - 1;
-        return (w[i + FLAGS] & FIRED) == 0 ? lastMillis : lastMillis + allowedLateness;
+        return (w[i + FLAGS] & FIRED) == 0 ? lastMillis : cleanupTime(lastMillis);
+    }
+
+    /** The window's last millisecond plus the allowed lateness, at most Long.MAX_VALUE (as Flink's). */
+    private long cleanupTime(long lastMillis) {
+        long cleanup = lastMillis + allowedLateness;
+        return cleanup >= lastMillis ? cleanup : Long.MAX_VALUE;
     }
 
     private static void schedule(TimerService timers, Windows key, long time) {

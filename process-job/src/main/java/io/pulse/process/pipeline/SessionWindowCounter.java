@@ -71,7 +71,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
 
     @Override
     public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("session-windows", Windows.TYPE)));
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("session-windows", Windows.TYPE));
     }
 
     @Override
@@ -104,7 +104,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
             System.arraycopy(old, i, merged, kept, STRIDE);
             kept += STRIDE;
         }
-        if (count == 1 && end - 1 + allowedLateness <= watermark) {
+        if (count == 1 && cleanupTime(end) <= watermark) {
             ctx.output(late, activity); // merges into nothing still open
             return;
         }
@@ -149,7 +149,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
                 out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), w[i + START]), w[i + COUNT], w[i + END]));
                 w[i + FIRED] = 1;
             }
-            if (w[i + FIRED] == 1 && w[i + END] - 1 + allowedLateness <= watermark) {
+            if (w[i + FIRED] == 1 && cleanupTime(w[i + END]) <= watermark) {
                 continue; // past allowed lateness: dropped
             }
             System.arraycopy(w, i, w, kept, STRIDE);
@@ -172,7 +172,13 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
 
     /** When the window at offset i next needs the timer: its row, or (fired) its end of allowed lateness. */
     private long dueTime(long[] w, int i) {
-        return w[i + FIRED] == 0 ? w[i + END] - 1 : w[i + END] - 1 + allowedLateness;
+        return w[i + FIRED] == 0 ? w[i + END] - 1 : cleanupTime(w[i + END]);
+    }
+
+    /** Window end - 1 + allowed lateness, at most Long.MAX_VALUE (as Flink's cleanup time). */
+    private long cleanupTime(long end) {
+        long cleanup = end - 1 + allowedLateness;
+        return cleanup >= end - 1 ? cleanup : Long.MAX_VALUE;
     }
 
     private static void schedule(TimerService timers, Windows user, long time) {

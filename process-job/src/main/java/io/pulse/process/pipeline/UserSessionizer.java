@@ -82,7 +82,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
 
     @Override
     public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("user-session", UserState.TYPE)));
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("user-session", UserState.TYPE));
     }
 
     @Override

@@ -14,13 +14,15 @@ import org.apache.flink.api.common.state.MapState;
  * access, and a key whose set was empty in the state when this instance first touched it needs no
  * state lookups at all (the heap knows every member). New members are written when the operator
  * prepares a checkpoint ({@link #flush()}) or when the key is evicted to keep at most
- * {@code capacity} keys. Until {@link #bind} is called every call goes straight to the state.
+ * {@code capacity} keys. A key remembers at most {@code capacity} members on the heap; past that it
+ * writes its new members and looks members up in the state again. Until {@link #bind} is called
+ * every call goes straight to the state.
  */
 public final class KeyedSetCache<E> implements KeyedCache {
     private static final class Slot<E> {
         final Set<E> known = new HashSet<>();
         final Set<E> added = new HashSet<>();
-        final boolean complete;
+        boolean complete;
 
         Slot(boolean complete) {
             this.complete = complete;
@@ -57,6 +59,12 @@ public final class KeyedSetCache<E> implements KeyedCache {
         Slot<E> slot = slot();
         if (slot.known.contains(element)) {
             return false;
+        }
+        if (slot.known.size() >= capacity) {
+            // A large set: write what is new and stop remembering members, look them up instead.
+            write(slot);
+            slot.known.clear();
+            slot.complete = false;
         }
         slot.known.add(element);
         if (!slot.complete && state.contains(element)) {

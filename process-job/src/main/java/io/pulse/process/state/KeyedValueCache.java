@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * A write-back cache in front of one keyed {@link ValueState}: a key's value is read from the state
@@ -14,6 +17,10 @@ import org.apache.flink.api.common.state.ValueState;
  * a write per key and checkpoint. A checkpoint holds exactly the values the records before its
  * barrier produced, so restore and exactly-once are unchanged: after a restore the cache starts
  * empty and reads the restored state.
+ *
+ * <p>The cache never shares an object with the state backend: it copies what it loads and what it
+ * writes. A heap backend keeps objects by reference and snapshots them asynchronously; a cached
+ * object changed in place after the barrier would otherwise change the checkpoint being written.
  *
  * <p>Until {@link #bind} is called (an operator that does not cache, such as a test harness around a
  * plain process operator) every call goes straight to the state. Values are mutable: callers change
@@ -30,12 +37,15 @@ public final class KeyedValueCache<V> implements KeyedCache {
     }
 
     private final ValueState<V> state;
+    private final TypeSerializer<V> serializer;
     private KeyContext keys;
     private int capacity;
     private final LinkedHashMap<Object, Slot<V>> slots = new LinkedHashMap<>(1024, 0.75f, true);
 
-    public KeyedValueCache(ValueState<V> state) {
-        this.state = state;
+    /** The keyed value state of the descriptor, behind a cache. */
+    public KeyedValueCache(RuntimeContext context, ValueStateDescriptor<V> descriptor) {
+        this.state = context.getState(descriptor);
+        this.serializer = descriptor.getSerializer(); // initialized by getState
     }
 
     @Override
@@ -109,7 +119,8 @@ public final class KeyedValueCache<V> implements KeyedCache {
         Object key = keys.currentKey();
         Slot<V> slot = slots.get(key);
         if (slot == null) {
-            slot = new Slot<>(state.value());
+            V stored = state.value();
+            slot = new Slot<>(stored == null ? null : serializer.copy(stored));
             slots.put(key, slot);
             if (slots.size() > capacity) {
                 evictEldest(key);
@@ -139,7 +150,7 @@ public final class KeyedValueCache<V> implements KeyedCache {
         if (slot.value == null) {
             state.clear();
         } else {
-            state.update(slot.value);
+            state.update(serializer.copy(slot.value));
         }
         slot.dirty = false;
     }

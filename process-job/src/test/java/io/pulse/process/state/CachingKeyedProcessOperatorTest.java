@@ -20,7 +20,7 @@ class CachingKeyedProcessOperatorTest {
 
         @Override
         public void open(Configuration parameters) {
-            count = new KeyedValueCache<>(getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG)));
+            count = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("count", Types.LONG));
         }
 
         @Override
@@ -39,6 +39,54 @@ class CachingKeyedProcessOperatorTest {
             count.update(next);
             out.collect(ctx.getCurrentKey() + "=" + next);
         }
+    }
+
+    /** Like Counter, but its value is a mutable array changed in place, as the job's operators do. */
+    static final class InPlaceCounter extends KeyedProcessFunction<String, String, String>
+            implements CachingKeyedProcessOperator.CachedState {
+        private transient KeyedValueCache<long[]> count;
+
+        @Override
+        public void open(Configuration parameters) {
+            count = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("count",
+                    org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        }
+
+        @Override
+        public List<KeyedCache> caches() {
+            return List.of(count);
+        }
+
+        @Override
+        public void processElement(String value, Context ctx, Collector<String> out) throws Exception {
+            long[] n = count.value();
+            if (n == null) {
+                n = new long[1];
+            }
+            n[0]++;
+            count.update(n);
+            out.collect(ctx.getCurrentKey() + "=" + n[0]);
+        }
+    }
+
+    @Test
+    void aValueChangedInPlaceAfterTheBarrierDoesNotReachTheHeapBackendsCheckpoint() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(new InPlaceCounter(), 100),
+                (String v) -> v, Types.STRING);
+        h.open(); // the harness's state backend keeps objects on the heap, by reference
+        send(h, "a");
+        h.prepareSnapshotPreBarrier(1);
+        send(h, "a"); // after the barrier: changes the cached array in place
+        OperatorSubtaskState checkpoint = h.snapshot(1, 1); // written now, as an asynchronous snapshot would be later
+        h.close();
+
+        var restored = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(new InPlaceCounter(), 100),
+                (String v) -> v, Types.STRING);
+        restored.initializeState(checkpoint);
+        restored.open();
+        send(restored, "a");
+        assertThat(restored.extractOutputValues()).containsExactly("a=2"); // the checkpoint holds a=1
+        restored.close();
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(int capacity) throws Exception {
