@@ -16,7 +16,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
@@ -38,7 +37,6 @@ import org.apache.flink.util.OutputTag;
 public final class SessionKpiWindows extends KeyedProcessFunction<String, Activity, SessionKpi>
         implements CachingKeyedProcessOperator.CachedState {
     private static final DateTimeFormatter SESSION_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
-    private static final long NONE = Long.MIN_VALUE;
     private static final int START = 0;
     private static final int FIRST = 1;
     private static final int LAST = 2;
@@ -54,7 +52,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
         public String userId;
         public String device;
         public long[] windows = new long[0];
-        public long timer = NONE;
+        public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class, Map.of("userId", Types.STRING,
                 "device", Types.STRING, "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
@@ -138,9 +136,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
             out.collect(row(key, w, at));
         }
         long due = dueTime(w, at);
-        if (key.timer == NONE || due < key.timer) {
-            schedule(ctx.timerService(), key, due);
-        }
+        key.timer = KeyTimer.by(ctx.timerService(), key.timer, due);
         state.update(key);
     }
 
@@ -150,7 +146,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
         if (key == null || key.timer != timestamp) {
             return; // not this key's current timer (cannot happen while timers are deleted when replaced)
         }
-        key.timer = NONE;
+        key.timer = KeyTimer.NONE;
         long watermark = ctx.timerService().currentWatermark();
         long[] w = key.windows;
         int kept = 0;
@@ -173,7 +169,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
             return;
         }
         key.windows = Arrays.copyOf(w, kept);
-        schedule(ctx.timerService(), key, next);
+        key.timer = KeyTimer.move(ctx.timerService(), key.timer, next);
         state.update(key);
     }
 
@@ -193,13 +189,5 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
     private long cleanupTime(long lastMillis) {
         long cleanup = lastMillis + allowedLateness;
         return cleanup >= lastMillis ? cleanup : Long.MAX_VALUE;
-    }
-
-    private static void schedule(TimerService timers, Windows key, long time) {
-        if (key.timer != NONE) {
-            timers.deleteEventTimeTimer(key.timer);
-        }
-        timers.registerEventTimeTimer(time);
-        key.timer = time;
     }
 }

@@ -12,7 +12,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -34,7 +33,6 @@ import org.apache.flink.util.OutputTag;
  */
 public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount>
         implements CachingKeyedProcessOperator.CachedState {
-    private static final long NONE = Long.MIN_VALUE;
     private static final int START = 0;
     private static final int END = 1;
     private static final int COUNT = 2;
@@ -44,7 +42,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     /** A user's open windows, sorted by start, STRIDE longs each; and the user's one timer. */
     public static class Windows {
         public long[] windows = new long[0];
-        public long timer = NONE;
+        public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class,
                 Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
@@ -125,9 +123,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
         }
         user.windows = kept == merged.length ? merged : java.util.Arrays.copyOf(merged, kept);
         long due = dueTime(merged, insertAt);
-        if (user.timer == NONE || due < user.timer) {
-            schedule(ctx.timerService(), user, due);
-        }
+        user.timer = KeyTimer.by(ctx.timerService(), user.timer, due);
         state.update(user);
     }
 
@@ -139,7 +135,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
             return;
         }
         if (user.timer == timestamp) {
-            user.timer = NONE; // fired
+            user.timer = KeyTimer.NONE; // fired
         }
         long[] w = user.windows;
         int kept = 0;
@@ -157,7 +153,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
             kept += STRIDE;
         }
         if (kept == 0) {
-            if (user.timer != NONE) {
+            if (user.timer != KeyTimer.NONE) {
                 ctx.timerService().deleteEventTimeTimer(user.timer);
             }
             state.clear();
@@ -165,7 +161,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
         }
         user.windows = java.util.Arrays.copyOf(w, kept);
         if (user.timer != next) {
-            schedule(ctx.timerService(), user, next);
+            user.timer = KeyTimer.move(ctx.timerService(), user.timer, next);
         }
         state.update(user);
     }
@@ -179,13 +175,5 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     private long cleanupTime(long end) {
         long cleanup = end - 1 + allowedLateness;
         return cleanup >= end - 1 ? cleanup : Long.MAX_VALUE;
-    }
-
-    private static void schedule(TimerService timers, Windows user, long time) {
-        if (user.timer != NONE) {
-            timers.deleteEventTimeTimer(user.timer);
-        }
-        timers.registerEventTimeTimer(time);
-        user.timer = time;
     }
 }

@@ -13,7 +13,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -40,7 +39,6 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
     public static final String TIMEOUT = "timeout";
     public static final String SUPERSEDED = "superseded";
 
-    private static final long NONE = Long.MIN_VALUE;
     private static final int START_RANK = 0;
     private static final int OTHER_RANK = 1;
     private static final int LOGOUT_RANK = 2;
@@ -52,7 +50,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
         public long start;
         public long last;
         public long count;
-        public long timer = NONE;
+        public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<UserState> TYPE = Types.POJO(UserState.class, Map.of(
                 "pending", Types.PRIMITIVE_ARRAY(Types.LONG), "start", Types.LONG, "last", Types.LONG,
@@ -102,9 +100,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             user = new UserState();
         }
         user.pending = insert(user.pending, time, rank(activity.eventType));
-        if (user.timer == NONE || time < user.timer) {
-            schedule(ctx.timerService(), user, time);
-        }
+        user.timer = KeyTimer.by(ctx.timerService(), user.timer, time);
         state.update(user);
     }
 
@@ -114,7 +110,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
         if (user == null || user.timer != timestamp) {
             return; // not this user's current timer (cannot happen while timers are deleted when replaced)
         }
-        user.timer = NONE;
+        user.timer = KeyTimer.NONE;
         long watermark = ctx.timerService().currentWatermark();
         String key = ctx.getCurrentKey();
         long[] p = user.pending;
@@ -138,7 +134,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             state.clear();
             return;
         }
-        schedule(ctx.timerService(), user, next);
+        user.timer = KeyTimer.move(ctx.timerService(), user.timer, next);
         state.update(user);
     }
 
@@ -177,13 +173,5 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
         grown[at + 1] = rank;
         System.arraycopy(pairs, at, grown, at + 2, pairs.length - at);
         return grown;
-    }
-
-    private static void schedule(TimerService timers, UserState user, long time) {
-        if (user.timer != NONE) {
-            timers.deleteEventTimeTimer(user.timer);
-        }
-        timers.registerEventTimeTimer(time);
-        user.timer = time;
     }
 }

@@ -2,9 +2,6 @@ package io.pulse.process.state;
 
 import java.io.IOException;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.state.MapState;
 
@@ -18,8 +15,8 @@ import org.apache.flink.api.common.state.MapState;
  * writes its new members and looks members up in the state again. Until {@link #bind} is called
  * every call goes straight to the state.
  */
-public final class KeyedSetCache<E> implements KeyedCache {
-    private static final class Slot<E> {
+public final class KeyedSetCache<E> extends KeySlots<KeyedSetCache.Slot<E>> {
+    static final class Slot<E> {
         final Set<E> known = new HashSet<>();
         final Set<E> added = new HashSet<>();
         boolean complete;
@@ -30,26 +27,14 @@ public final class KeyedSetCache<E> implements KeyedCache {
     }
 
     private final MapState<E, Boolean> state;
-    private KeyContext keys;
-    private int capacity;
-    private final LinkedHashMap<Object, Slot<E>> slots = new LinkedHashMap<>(16, 0.75f, true);
 
     public KeyedSetCache(MapState<E, Boolean> state) {
         this.state = state;
     }
 
-    @Override
-    public void bind(KeyContext keys, int capacity) {
-        if (capacity < 0) {
-            throw new IllegalArgumentException("state cache capacity must be >= 0 (0 turns caching off), got " + capacity);
-        }
-        this.keys = capacity == 0 ? null : keys;
-        this.capacity = capacity;
-    }
-
     /** Adds the element to the current key's set; true when it was not there yet. */
     public boolean add(E element) throws Exception {
-        if (keys == null) {
+        if (!caching()) {
             if (state.contains(element)) {
                 return false;
             }
@@ -60,7 +45,7 @@ public final class KeyedSetCache<E> implements KeyedCache {
         if (slot.known.contains(element)) {
             return false;
         }
-        if (slot.known.size() >= capacity) {
+        if (slot.known.size() >= capacity()) {
             // A large set: write what is new and stop remembering members, look them up instead.
             write(slot);
             slot.known.clear();
@@ -76,66 +61,28 @@ public final class KeyedSetCache<E> implements KeyedCache {
 
     /** Empties the current key's set, in the state at once. */
     public void clear() {
-        if (keys != null) {
-            slots.remove(keys.currentKey());
+        if (caching()) {
+            forget();
         }
         state.clear();
     }
 
     @Override
-    public void flush() throws IOException {
-        if (keys == null) {
-            return;
-        }
-        Object current = keys.currentKey();
-        boolean moved = false;
-        for (Map.Entry<Object, Slot<E>> e : slots.entrySet()) {
-            if (!e.getValue().added.isEmpty()) {
-                keys.setCurrentKey(e.getKey());
-                moved = true;
-                write(e.getValue());
-            }
-        }
-        if (moved && current != null) {
-            keys.setCurrentKey(current);
+    Slot<E> load() throws IOException {
+        try {
+            return new Slot<>(state.isEmpty());
+        } catch (Exception e) {
+            throw new IOException("reading keyed set state", e);
         }
     }
 
-    private Slot<E> slot() throws IOException {
-        Object key = keys.currentKey();
-        Slot<E> slot = slots.get(key);
-        if (slot == null) {
-            try {
-                slot = new Slot<>(state.isEmpty());
-            } catch (Exception e) {
-                throw new IOException("reading keyed set state of key " + key, e);
-            }
-            slots.put(key, slot);
-            if (slots.size() > capacity) {
-                evictEldest(key);
-            }
-        }
-        return slot;
+    @Override
+    boolean needsWrite(Slot<E> slot) {
+        return !slot.added.isEmpty();
     }
 
-    private void evictEldest(Object current) throws IOException {
-        Iterator<Map.Entry<Object, Slot<E>>> it = slots.entrySet().iterator();
-        Map.Entry<Object, Slot<E>> eldest = it.next();
-        if (eldest.getKey().equals(current)) {
-            return;
-        }
-        it.remove();
-        if (!eldest.getValue().added.isEmpty()) {
-            keys.setCurrentKey(eldest.getKey());
-            try {
-                write(eldest.getValue());
-            } finally {
-                keys.setCurrentKey(current);
-            }
-        }
-    }
-
-    private void write(Slot<E> slot) throws IOException {
+    @Override
+    void write(Slot<E> slot) throws IOException {
         try {
             for (E element : slot.added) {
                 state.put(element, Boolean.TRUE);
@@ -144,5 +91,10 @@ public final class KeyedSetCache<E> implements KeyedCache {
             throw new IOException("writing keyed set state", e);
         }
         slot.added.clear();
+    }
+
+    @Override
+    boolean emptyAfterWrite(Slot<E> slot) {
+        return false; // members stay known until the key is cleared
     }
 }

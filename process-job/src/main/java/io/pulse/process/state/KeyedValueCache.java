@@ -1,9 +1,6 @@
 package io.pulse.process.state;
 
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -26,8 +23,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * plain process operator) every call goes straight to the state. Values are mutable: callers change
  * them in place and must still call {@link #update} (or {@link #clear}) so that the change is written.
  */
-public final class KeyedValueCache<V> implements KeyedCache {
-    private static final class Slot<V> {
+public final class KeyedValueCache<V> extends KeySlots<KeyedValueCache.Slot<V>> {
+    static final class Slot<V> {
         V value;
         boolean dirty;
 
@@ -38,9 +35,6 @@ public final class KeyedValueCache<V> implements KeyedCache {
 
     private final ValueState<V> state;
     private final TypeSerializer<V> serializer;
-    private KeyContext keys;
-    private int capacity;
-    private final LinkedHashMap<Object, Slot<V>> slots = new LinkedHashMap<>(1024, 0.75f, true);
 
     /** The keyed value state of the descriptor, behind a cache. */
     public KeyedValueCache(RuntimeContext context, ValueStateDescriptor<V> descriptor) {
@@ -48,26 +42,14 @@ public final class KeyedValueCache<V> implements KeyedCache {
         this.serializer = descriptor.getSerializer(); // initialized by getState
     }
 
-    @Override
-    public void bind(KeyContext keys, int capacity) {
-        if (capacity < 0) {
-            throw new IllegalArgumentException("state cache capacity must be >= 0 (0 turns caching off), got " + capacity);
-        }
-        this.keys = capacity == 0 ? null : keys;
-        this.capacity = capacity;
-    }
-
     /** The current key's value, or null. */
     public V value() throws IOException {
-        if (keys == null) {
-            return state.value();
-        }
-        return slot().value;
+        return caching() ? slot().value : state.value();
     }
 
     /** Sets the current key's value (written at the next flush). */
     public void update(V value) throws IOException {
-        if (keys == null) {
+        if (!caching()) {
             state.update(value);
             return;
         }
@@ -78,80 +60,36 @@ public final class KeyedValueCache<V> implements KeyedCache {
 
     /** Removes the current key's value (from the state at the next flush). */
     public void clear() throws IOException {
-        if (keys == null) {
+        if (!caching()) {
             state.clear();
             return;
         }
         update(null);
     }
 
-    /** Writes every changed value to the state; keys whose value is gone leave the cache. */
     @Override
-    public void flush() throws IOException {
-        if (keys == null) {
-            return;
-        }
-        Object current = keys.currentKey();
-        boolean moved = false;
-        for (Iterator<Map.Entry<Object, Slot<V>>> it = slots.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Object, Slot<V>> e = it.next();
-            Slot<V> slot = e.getValue();
-            if (slot.dirty) {
-                keys.setCurrentKey(e.getKey());
-                moved = true;
-                write(slot);
-            }
-            if (slot.value == null) {
-                it.remove();
-            }
-        }
-        if (moved && current != null) {
-            keys.setCurrentKey(current);
-        }
+    Slot<V> load() throws IOException {
+        V stored = state.value();
+        return new Slot<>(stored == null ? null : serializer.copy(stored));
     }
 
-    /** Number of keys held on the heap (for tests and metrics). */
-    public int size() {
-        return slots.size();
+    @Override
+    boolean needsWrite(Slot<V> slot) {
+        return slot.dirty;
     }
 
-    private Slot<V> slot() throws IOException {
-        Object key = keys.currentKey();
-        Slot<V> slot = slots.get(key);
-        if (slot == null) {
-            V stored = state.value();
-            slot = new Slot<>(stored == null ? null : serializer.copy(stored));
-            slots.put(key, slot);
-            if (slots.size() > capacity) {
-                evictEldest(key);
-            }
-        }
-        return slot;
-    }
-
-    private void evictEldest(Object current) throws IOException {
-        Iterator<Map.Entry<Object, Slot<V>>> it = slots.entrySet().iterator();
-        Map.Entry<Object, Slot<V>> eldest = it.next();
-        if (eldest.getKey().equals(current)) {
-            return; // capacity 1 and only the current key: nothing else to evict
-        }
-        it.remove();
-        if (eldest.getValue().dirty) {
-            keys.setCurrentKey(eldest.getKey());
-            try {
-                write(eldest.getValue());
-            } finally {
-                keys.setCurrentKey(current);
-            }
-        }
-    }
-
-    private void write(Slot<V> slot) throws IOException {
+    @Override
+    void write(Slot<V> slot) throws IOException {
         if (slot.value == null) {
             state.clear();
         } else {
             state.update(serializer.copy(slot.value));
         }
         slot.dirty = false;
+    }
+
+    @Override
+    boolean emptyAfterWrite(Slot<V> slot) {
+        return slot.value == null; // a cleared key leaves the cache
     }
 }
