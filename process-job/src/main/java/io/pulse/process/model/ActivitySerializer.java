@@ -1,6 +1,7 @@
 package io.pulse.process.model;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -11,8 +12,8 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * Writes an {@link Activity} field by field (nullable strings as Flink's StringValue, which keeps
- * any UTF-16 text intact, unpaired surrogates included; the metadata as a count and pairs): every valid event crosses several keyed shuffles, and Flink's reflective
+ * Writes an {@link Activity} field by field (strings losslessly, see {@link #writeString}; the
+ * metadata as a count and pairs): every valid event crosses several keyed shuffles, and Flink's reflective
  * POJO serializer was a large share of the job's CPU. Activities are not kept in any state; the
  * snapshot still lets a future format change be detected.
  */
@@ -20,6 +21,8 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
     private static final long serialVersionUID = 1L;
     public static final ActivitySerializer INSTANCE = new ActivitySerializer();
     private static final int NO_METADATA = -1;
+    private static final int NULL_STRING = -1;
+    private static final int WIDE_STRING = -2;
 
     @Override
     public boolean isImmutableType() {
@@ -57,39 +60,39 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
 
     @Override
     public void serialize(Activity a, DataOutputView out) throws IOException {
-        StringValue.writeString(a.eventId, out);
-        StringValue.writeString(a.userId, out);
-        StringValue.writeString(a.eventType, out);
+        writeString(a.eventId, out);
+        writeString(a.userId, out);
+        writeString(a.eventType, out);
         out.writeLong(a.eventTime);
-        StringValue.writeString(a.device, out);
-        StringValue.writeString(a.page, out);
-        StringValue.writeString(a.contentId, out);
+        writeString(a.device, out);
+        writeString(a.page, out);
+        writeString(a.contentId, out);
         if (a.metadata == null) {
             out.writeInt(NO_METADATA);
             return;
         }
         out.writeInt(a.metadata.size());
         for (Map.Entry<String, String> e : a.metadata.entrySet()) {
-            StringValue.writeString(e.getKey(), out);
-            StringValue.writeString(e.getValue(), out);
+            writeString(e.getKey(), out);
+            writeString(e.getValue(), out);
         }
     }
 
     @Override
     public Activity deserialize(DataInputView in) throws IOException {
         Activity a = new Activity();
-        a.eventId = StringValue.readString(in);
-        a.userId = StringValue.readString(in);
-        a.eventType = StringValue.readString(in);
+        a.eventId = readString(in);
+        a.userId = readString(in);
+        a.eventType = readString(in);
         a.eventTime = in.readLong();
-        a.device = StringValue.readString(in);
-        a.page = StringValue.readString(in);
-        a.contentId = StringValue.readString(in);
+        a.device = readString(in);
+        a.page = readString(in);
+        a.contentId = readString(in);
         int entries = in.readInt();
         if (entries != NO_METADATA) {
             a.metadata = new HashMap<>(Math.max(4, entries * 2));
             for (int i = 0; i < entries; i++) {
-                a.metadata.put(StringValue.readString(in), StringValue.readString(in));
+                a.metadata.put(readString(in), readString(in));
             }
         }
         return a;
@@ -102,17 +105,61 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
 
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
-        StringValue.copyString(in, out); // eventId
-        StringValue.copyString(in, out); // userId
-        StringValue.copyString(in, out); // eventType
+        copyString(in, out); // eventId
+        copyString(in, out); // userId
+        copyString(in, out); // eventType
         out.writeLong(in.readLong()); // eventTime
-        StringValue.copyString(in, out); // device
-        StringValue.copyString(in, out); // page
-        StringValue.copyString(in, out); // contentId
+        copyString(in, out); // device
+        copyString(in, out); // page
+        copyString(in, out); // contentId
         int entries = in.readInt();
         out.writeInt(entries);
         for (int i = 0; i < Math.max(0, entries) * 2; i++) {
+            copyString(in, out);
+        }
+    }
+
+    /**
+     * A string whose characters all fit in one byte (ids, types, devices, most pages) as its length
+     * and Latin-1 bytes, which the JDK copies in bulk; any other as Flink's StringValue, which keeps
+     * every UTF-16 unit (unpaired surrogates included); null as a marker.
+     */
+    static void writeString(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            out.writeInt(NULL_STRING);
+            return;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0xFF) {
+                out.writeInt(WIDE_STRING);
+                StringValue.writeString(s, out);
+                return;
+            }
+        }
+        out.writeInt(s.length());
+        out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    static String readString(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length == NULL_STRING) {
+            return null;
+        }
+        if (length == WIDE_STRING) {
+            return StringValue.readString(in);
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    static void copyString(DataInputView in, DataOutputView out) throws IOException {
+        int length = in.readInt();
+        out.writeInt(length);
+        if (length == WIDE_STRING) {
             StringValue.copyString(in, out);
+        } else if (length > 0) {
+            out.write(in, length);
         }
     }
 

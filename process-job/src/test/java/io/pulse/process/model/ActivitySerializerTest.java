@@ -48,7 +48,9 @@ class ActivitySerializerTest {
         // JSON input may carry an unpaired surrogate: the key must survive the shuffle unchanged, or
         // the receiving subtask computes another key group than the sender did.
         Activity surrogate = Activity.of("e-3", "u\ud800", "click", 1);
-        for (Activity a : new Activity[] {full(), sparse(), empty, surrogate}) {
+        Activity wide = Activity.of("e-4", "用户-ü-\uD83D\uDE00", "", 2).withPage("/straße");
+        wide.metadata.put("ключ", "ÿ");
+        for (Activity a : new Activity[] {full(), sparse(), empty, surrogate, wide}) {
             Activity back = read(bytes(a));
             assertThat(back).usingRecursiveComparison().isEqualTo(a);
         }
@@ -58,7 +60,8 @@ class ActivitySerializerTest {
 
     @Test
     void copiesBetweenViewsByteForByteAndCopiesObjectsDeeply() throws Exception {
-        for (Activity a : new Activity[] {full(), sparse()}) {
+        Activity wide = Activity.of("e-5", "用户\ud800", "click", 3);
+        for (Activity a : new Activity[] {full(), sparse(), wide}) {
             byte[] original = bytes(a);
             DataOutputSerializer copied = new DataOutputSerializer(64);
             DataInputDeserializer in = new DataInputDeserializer(original);
