@@ -75,11 +75,6 @@ abstract class KeySlots<S> implements KeyedCache {
         }
     }
 
-    /** Number of keys held on the heap. */
-    public final int size() {
-        return slots.size();
-    }
-
     private void evictEldest(Object current) throws IOException {
         Iterator<Map.Entry<Object, S>> it = slots.entrySet().iterator();
         Map.Entry<Object, S> eldest = it.next();
