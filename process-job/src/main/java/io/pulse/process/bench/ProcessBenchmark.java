@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code ./pulse bench process}: over one topic of N events, (1) a plain Kafka consumer that
- * decodes every record with the event-model codec, the baseline, and (2) the whole process job on
+ * decodes every record with the event-model codec, the baseline, (2) the job's Flink Kafka source
+ * alone into a discarding sink (the ceiling of any job on it), and (3) the whole process job on
  * an in-process Flink cluster (parallelism 2, checkpointing on, RocksDB) with every sink
  * discarding, reading the topic to its end. Reports events/s, CPU seconds per million events (this
  * JVM plus every process of the local stack, from /proc) and the ratio. Arguments: BOOTSTRAP TOPIC
@@ -61,6 +62,7 @@ public final class ProcessBenchmark {
         // Alternate twice and keep the better of each: the first run of either pays for JIT warm-up.
         for (int round = 1; round <= 2; round++) {
             runs.add(measure("raw consume+decode", cpu, () -> rawConsume(bootstrap, topic, events)));
+            runs.add(measure("flink source only", cpu, () -> sourceOnly(bootstrap, topic, events, stateBackend)));
             runs.add(measure("process job", cpu, () -> processJob(bootstrap, topic, events, stateBackend)));
             if (sql) {
                 runs.add(measure("flink sql", cpu, () -> FlinkSqlPeer.run(bootstrap, topic, events, stateBackend)));
@@ -68,6 +70,7 @@ public final class ProcessBenchmark {
         }
         Run raw = best(runs, "raw consume+decode");
         Run job = best(runs, "process job");
+        Run sourceOnly = best(runs, "flink source only");
         double ratio = job.rate() / raw.rate();
         String sqlJson = "";
         if (sql) {
@@ -90,18 +93,24 @@ public final class ProcessBenchmark {
                   "process_job_discarding_sinks": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s,
                     "setup": "in-process Flink 1.20 MiniCluster, parallelism 2, 1 GB managed memory, checkpoint every 10 s, %s state, all five windowed outputs, sinks discard"},
                   "ratio": %.3f,
+                  "flink_source_only": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s,
+                    "setup": "the job's Kafka source, deserializer and watermarks on the same cluster and checkpointing, straight into a discarding sink: the ceiling of any job on this source"},
+                  "flink_source_only_ratio": %.3f,
                 %s  "goal": "ratio >= 0.5 and >= 100000 events/s",
                   "all_rounds": %s
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), events,
                 raw.rate(), raw.seconds(), raw.cpuPerMillion(), StackCpu.json(raw.cpuByProcess()), job.rate(), job.seconds(), job.cpuPerMillion(),
-                StackCpu.json(job.cpuByProcess()), stateBackend, ratio, sqlJson,
+                StackCpu.json(job.cpuByProcess()), stateBackend, ratio, sourceOnly.rate(), sourceOnly.seconds(), sourceOnly.cpuPerMillion(),
+                StackCpu.json(sourceOnly.cpuByProcess()), sourceOnly.rate() / raw.rate(), sqlJson,
                 runs.stream().map(r -> String.format(Locale.ROOT, "{\"run\": \"%s\", \"events_per_s\": %.0f}", r.name(), r.rate())).toList());
         Files.createDirectories(result.getParent());
         Files.writeString(result, json);
         System.out.printf(Locale.ROOT, "process: raw consume+decode %.0f events/s (%.1f CPU s per M), process job %.0f events/s "
                 + "(%.1f CPU s per M), ratio %.3f (goal >= 0.5 and >= 100000 events/s)%n",
                 raw.rate(), raw.cpuPerMillion(), job.rate(), job.cpuPerMillion(), ratio);
+        System.out.printf(Locale.ROOT, "process: Flink's Kafka source alone (no operators) %.0f events/s, ratio %.3f: the ceiling of any job on it%n",
+                sourceOnly.rate(), sourceOnly.rate() / raw.rate());
     }
 
     /** True when Flink's table runtime is on the classpath (./pulse bench puts it there). */
@@ -171,6 +180,15 @@ public final class ProcessBenchmark {
             throw new IllegalStateException("topic " + topic + " has " + read + " records, expected " + expected);
         }
         return read;
+    }
+
+    /** The job's source, deserializer and watermarks into a discarding sink, nothing between. */
+    static long sourceOnly(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
+        BenchJob job = BenchJob.create(bootstrap, topic, stateBackend);
+        job.env().fromSource(job.source(), ProcessPipeline.watermarks(job.settings().pipeline), "kafka " + topic)
+                .sinkTo(new DiscardingSink<>());
+        job.run("bench-source-only");
+        return expected;
     }
 
     static long processJob(String bootstrap, String topic, long expected, String stateBackend) throws Exception {

@@ -16,6 +16,8 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -104,9 +106,10 @@ public final class ProcessPipeline {
                 .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
 
         Duration lateness = options.allowedLateness();
+        KeyedStream<Activity, String> byUser = byUser(activities);
 
         OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
-        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(activities, lateness, kpiLate, options.stateCacheKeys());
+        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(byUser, lateness, kpiLate, options.stateCacheKeys());
         sink(kpis, OperatorNames.SESSION_KPIS, outputs.sessionKpis());
 
         OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
@@ -126,16 +129,11 @@ public final class ProcessPipeline {
                 .uid(OperatorNames.ACTIVE_USERS).name(OperatorNames.ACTIVE_USERS);
         sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
 
-        SingleOutputStreamOperator<UserSession> sessions = activities
-                .keyBy(a -> a.userId, Types.STRING)
-                .transform(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class),
-                        new CachingKeyedProcessOperator<>(new UserSessionizer(options.userSessionTimeout()), options.stateCacheKeys()))
-                // "-v2": the state of the per-event-timer sessionizer (before 0.2) does not carry over.
-                .uid(OperatorNames.USER_SESSIONS + "-v2").name(OperatorNames.USER_SESSIONS);
+        SingleOutputStreamOperator<UserSession> sessions = userSessions(byUser, options.userSessionTimeout(), options.stateCacheKeys());
         sink(sessions, OperatorNames.USER_SESSIONS, outputs.userSessions());
 
         OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(activities, options.sessionGap(), lateness, countLate,
+        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(byUser, options.sessionGap(), lateness, countLate,
                 options.stateCacheKeys());
         sink(counts, OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
 
@@ -156,15 +154,41 @@ public final class ProcessPipeline {
         return activities;
     }
 
+    /**
+     * The activities partitioned by user once, for the three per-user operators (session_kpis,
+     * user_sessions, aggregated_counts): one shuffle instead of three, and the three run chained
+     * behind it. The pass-through map is what the shuffle feeds; the stream after it is partitioned
+     * exactly as {@code keyBy(userId)}, so it is reinterpreted as keyed by user.
+     */
+    public static KeyedStream<Activity, String> byUser(DataStream<Activity> activities) {
+        DataStream<Activity> partitioned = activities
+                .keyBy(ProcessPipeline::userOf, Types.STRING)
+                .map(a -> a, Activity.TYPE).uid("by-user").name("partition by user");
+        return DataStreamUtils.reinterpretAsKeyedStream(partitioned, ProcessPipeline::userOf, Types.STRING);
+    }
+
+    private static String userOf(Activity a) {
+        return a.userId;
+    }
+
     /** session_kpis: 5-minute tumbling windows per (user, device). */
-    public static SingleOutputStreamOperator<SessionKpi> sessionKpis(DataStream<Activity> activities, Duration lateness,
+    public static SingleOutputStreamOperator<SessionKpi> sessionKpis(KeyedStream<Activity, String> byUser, Duration lateness,
                                                                     OutputTag<Activity> late, int stateCacheKeys) {
-        return activities
-                .keyBy(SessionKpiWindows::key, Types.STRING)
+        return byUser
                 .transform(OperatorNames.SESSION_KPIS, TypeInformation.of(SessionKpi.class),
                         new CachingKeyedProcessOperator<>(new SessionKpiWindows(KPI_WINDOW, lateness, late), stateCacheKeys))
-                // "-v2": the state of Flink's tumbling window operator (before 0.2) does not carry over.
-                .uid(OperatorNames.SESSION_KPIS + "-v2").name(OperatorNames.SESSION_KPIS);
+                // "-v3": keyed by user since 0.3 (by user and device before; Flink's window operator before 0.2).
+                .uid(OperatorNames.SESSION_KPIS + "-v3").name(OperatorNames.SESSION_KPIS);
+    }
+
+    /** user_sessions: start/end per user, closed by session_end or the inactivity timeout. */
+    public static SingleOutputStreamOperator<UserSession> userSessions(KeyedStream<Activity, String> byUser, Duration timeout,
+                                                                      int stateCacheKeys) {
+        return byUser
+                .transform(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class),
+                        new CachingKeyedProcessOperator<>(new UserSessionizer(timeout), stateCacheKeys))
+                // "-v2": the state of the per-event-timer sessionizer (before 0.2) does not carry over.
+                .uid(OperatorNames.USER_SESSIONS + "-v2").name(OperatorNames.USER_SESSIONS);
     }
 
     /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */
@@ -180,11 +204,10 @@ public final class ProcessPipeline {
     }
 
     /** aggregated_counts: session windows per user with the given gap. */
-    public static SingleOutputStreamOperator<SessionCount> aggregatedCounts(DataStream<Activity> activities, Duration gap,
+    public static SingleOutputStreamOperator<SessionCount> aggregatedCounts(KeyedStream<Activity, String> byUser, Duration gap,
                                                                            Duration lateness, OutputTag<Activity> late,
                                                                            int stateCacheKeys) {
-        return activities
-                .keyBy(a -> a.userId, Types.STRING)
+        return byUser
                 .transform(OperatorNames.AGGREGATED_COUNTS, TypeInformation.of(SessionCount.class),
                         new CachingKeyedProcessOperator<>(new SessionWindowCounter(gap, lateness, late), stateCacheKeys))
                 // "-v2": the state of Flink's session window operator (before 0.2) does not carry over.

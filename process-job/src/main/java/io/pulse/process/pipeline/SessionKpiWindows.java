@@ -22,16 +22,19 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * session_kpis (seed 000), keyed by (user, device): epoch-aligned tumbling windows holding the
- * first and last event time, login and purchase flags and the number of actions; one row per
- * window, session_id = user_id + '_' + yyyyMMddHHmmss of the window start (UTC).
+ * session_kpis (seed 000): epoch-aligned tumbling windows per (user, device) holding the first and
+ * last event time, login and purchase flags and the number of actions; one row per window,
+ * session_id = user_id + '_' + yyyyMMddHHmmss of the window start (UTC).
  *
  * <p>The semantics of Flink's tumbling event-time windows with EventTimeTrigger: the row is emitted
  * when the watermark reaches the window's last millisecond; an event whose window ended (last
  * millisecond + allowed lateness at or behind the watermark) is late, goes to the late output and
  * is not counted; within allowed lateness an event updates the row at once; the window is dropped
- * when the watermark passes last millisecond + allowed lateness. All of a key's open windows live in
- * one value with one timer, at the earliest time one of them is due, read and written through a
+ * when the watermark passes last millisecond + allowed lateness.
+ *
+ * <p>Keyed by user (so it shares one partitioning with the other per-user operators, see
+ * {@link ProcessPipeline#byUser}): all of a user's open windows, on every device, live in one value
+ * with one timer, at the earliest time one of them is due, read and written through a
  * {@link KeyedValueCache} (run by a {@link CachingKeyedProcessOperator}).
  */
 public final class SessionKpiWindows extends KeyedProcessFunction<String, Activity, SessionKpi>
@@ -47,15 +50,18 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
     private static final long PURCHASE = 2;
     private static final long FIRED = 4;
 
-    /** One key's open windows, sorted by start, STRIDE longs each; its user and device; its one timer. */
+    /**
+     * One user's open windows, STRIDE longs each in {@code windows} and the window's device at the
+     * same index / STRIDE in {@code devices}; the user's one timer.
+     */
     public static class Windows {
         public String userId;
-        public String device;
+        public String[] devices = new String[0];
         public long[] windows = new long[0];
         public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class, Map.of("userId", Types.STRING,
-                "device", Types.STRING, "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+                "devices", Types.OBJECT_ARRAY(Types.STRING), "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
     }
 
     private final long size;
@@ -71,11 +77,6 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
         this.size = size.toMillis();
         this.allowedLateness = allowedLateness.toMillis();
         this.late = late;
-    }
-
-    /** Key of the windows: user and device. */
-    public static String key(Activity a) {
-        return a.userId + '\u0000' + a.deviceOrUnknown();
     }
 
     /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
@@ -106,22 +107,21 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
         if (key == null) {
             key = new Windows();
             key.userId = a.userId;
-            key.device = a.deviceOrUnknown();
         }
+        String device = a.deviceOrUnknown();
         long[] w = key.windows;
         int at = 0;
-        while (at < w.length && w[at + START] < start) {
+        while (at < w.length && !(w[at + START] == start && key.devices[at / STRIDE].equals(device))) {
             at += STRIDE;
         }
-        if (at == w.length || w[at + START] != start) {
-            long[] grown = new long[w.length + STRIDE];
-            System.arraycopy(w, 0, grown, 0, at);
-            System.arraycopy(w, at, grown, at + STRIDE, w.length - at);
-            grown[at + START] = start;
-            grown[at + FIRST] = Long.MAX_VALUE;
-            grown[at + LAST] = Long.MIN_VALUE;
-            w = grown;
+        if (at == w.length) { // a new window: appended (the order of a user's windows does not matter)
+            w = Arrays.copyOf(w, at + STRIDE);
+            w[at + START] = start;
+            w[at + FIRST] = Long.MAX_VALUE;
+            w[at + LAST] = Long.MIN_VALUE;
             key.windows = w;
+            key.devices = Arrays.copyOf(key.devices, at / STRIDE + 1);
+            key.devices[at / STRIDE] = device;
         }
         w[at + FIRST] = Math.min(w[at + FIRST], a.eventTime);
         w[at + LAST] = Math.max(w[at + LAST], a.eventTime);
@@ -161,6 +161,7 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
                 continue; // past allowed lateness: dropped
             }
             System.arraycopy(w, i, w, kept, STRIDE);
+            key.devices[kept / STRIDE] = key.devices[i / STRIDE];
             next = Math.min(next, dueTime(w, kept));
             kept += STRIDE;
         }
@@ -169,13 +170,14 @@ public final class SessionKpiWindows extends KeyedProcessFunction<String, Activi
             return;
         }
         key.windows = Arrays.copyOf(w, kept);
+        key.devices = Arrays.copyOf(key.devices, kept / STRIDE);
         key.timer = KeyTimer.move(ctx.timerService(), key.timer, next);
         state.update(key);
     }
 
     private SessionKpi row(Windows key, long[] w, int i) {
         long start = w[i + START];
-        return new SessionKpi(sessionId(key.userId, start), key.device, key.userId, start, start + size, w[i + FIRST], w[i + LAST],
+        return new SessionKpi(sessionId(key.userId, start), key.devices[i / STRIDE], key.userId, start, start + size, w[i + FIRST], w[i + LAST],
                 (w[i + LAST] - w[i + FIRST]) / 1000, (w[i + FLAGS] & LOGIN) != 0, (w[i + FLAGS] & PURCHASE) != 0, w[i + COUNT]);
     }
 

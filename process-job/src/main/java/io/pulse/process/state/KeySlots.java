@@ -38,6 +38,7 @@ abstract class KeySlots<S> implements KeyedCache {
         Object key = keys.currentKey();
         S slot = slots.get(key);
         if (slot == null) {
+            keys.syncBackendKey();
             slot = load();
             slots.put(key, slot);
             if (slots.size() > capacity) {
@@ -45,6 +46,13 @@ abstract class KeySlots<S> implements KeyedCache {
             }
         }
         return slot;
+    }
+
+    /** Before the state is read or written under the current key outside of load() and write(). */
+    final void syncBackendKey() {
+        if (keys != null) {
+            keys.syncBackendKey();
+        }
     }
 
     /** Drops the current key's slot without writing it. */

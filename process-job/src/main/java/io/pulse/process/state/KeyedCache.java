@@ -9,9 +9,17 @@ import java.io.IOException;
 public interface KeyedCache {
     /** What the operator lends a cache: the key context of its keyed state backend. */
     interface KeyContext {
+        /** The operator's current key. */
         Object currentKey();
 
+        /** Makes {@code key} the current key of the operator and of its state backend. */
         void setCurrentKey(Object key);
+
+        /**
+         * Makes the state backend's current key the operator's current key: the operator may hand
+         * its key to the backend lazily, so a cache calls this before it touches the state.
+         */
+        void syncBackendKey();
     }
 
     /** Starts caching up to {@code capacity} keys (0: no caching, every access goes to the state). */

@@ -47,13 +47,17 @@ public final class KeyedSetCache<E> extends KeySlots<KeyedSetCache.Slot<E>> {
         }
         if (slot.known.size() >= capacity()) {
             // A large set: write what is new and stop remembering members, look them up instead.
+            syncBackendKey();
             write(slot);
             slot.known.clear();
             slot.complete = false;
         }
         slot.known.add(element);
-        if (!slot.complete && state.contains(element)) {
-            return false;
+        if (!slot.complete) {
+            syncBackendKey();
+            if (state.contains(element)) {
+                return false;
+            }
         }
         slot.added.add(element);
         return true;
@@ -63,6 +67,7 @@ public final class KeyedSetCache<E> extends KeySlots<KeyedSetCache.Slot<E>> {
     public void clear() {
         if (caching()) {
             forget();
+            syncBackendKey();
         }
         state.clear();
     }
