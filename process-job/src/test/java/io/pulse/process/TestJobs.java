@@ -14,7 +14,14 @@ public final class TestJobs {
 
     /** The whole process job on an in-process MiniCluster (parallelism 2, REST on 127.0.0.1:restPort). */
     public static JobClient startProcessJob(ProcessSettings settings, String savepoint, int restPort, String name) throws Exception {
+        return startProcessJob(settings, savepoint, restPort, name, java.util.Map.of());
+    }
+
+    /** The same with more cluster settings (a metric reporter, say). */
+    public static JobClient startProcessJob(ProcessSettings settings, String savepoint, int restPort, String name,
+                                            java.util.Map<String, String> cluster) throws Exception {
         Configuration conf = new Configuration();
+        cluster.forEach(conf::setString);
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.port", Integer.toString(restPort));
         if (savepoint != null) {
