@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -85,29 +84,13 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
             if (rows == 0) {
                 return;
             }
-            HttpRequest request = HttpRequest.newBuilder(insert).timeout(Duration.ofSeconds(30))
+            HttpRequest request = HttpRequest.newBuilder(insert).timeout(HttpPost.DEFAULT_TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofString(batch.toString(), StandardCharsets.UTF_8)).build();
-            Duration backoff = options.firstBackoff();
-            String lastError = null;
-            for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
-                try {
-                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 200) {
-                        batch.setLength(0);
-                        rows = 0;
-                        return;
-                    }
-                    lastError = "HTTP " + response.statusCode() + ": " + response.body().strip();
-                    if (response.statusCode() < 500) {
-                        break; // a bad row or schema: retrying cannot help
-                    }
-                } catch (IOException e) {
-                    lastError = e.toString();
-                }
-                if (attempt < options.maxAttempts()) {
-                    Thread.sleep(backoff.toMillis()); // backoff between attempts is the point here
-                    backoff = backoff.multipliedBy(2);
-                }
+            String lastError = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), Backoff.DEFAULT_MAX));
+            if (lastError == null) {
+                batch.setLength(0);
+                rows = 0;
+                return;
             }
             throw new IOException("ClickHouse at " + options.url() + " did not take " + rows + " rows for " + options.table()
                     + " after " + options.maxAttempts() + " attempts: " + lastError);

@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -17,7 +16,7 @@ import org.apache.flink.util.function.SerializableFunction;
  * Sink V2 POSTing JSON batches ({@code [{...}, ...]}) to an HTTP endpoint such as mock-external's
  * {@code /events}. Each element's JSON carries its own idempotency key (event_id), so a batch sent
  * again after a timeout, a 5xx or a restart is recognised by the receiver. One request in flight per
- * writer; 5xx and I/O errors are retried with exponential backoff up to a limit, then fail the job
+ * writer; 5xx, 429 and I/O errors are retried with exponential backoff up to a limit, then fail the job
  * with the reason; a checkpoint completes only after its batch was accepted.
  */
 public final class HttpBatchSink<T> implements Sink<T> {
@@ -82,29 +81,12 @@ public final class HttpBatchSink<T> implements Sink<T> {
             HttpRequest request = HttpRequest.newBuilder(URI.create(options.url())).timeout(options.requestTimeout())
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            Duration backoff = options.firstBackoff();
-            String lastError = null;
-            for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
-                try {
-                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                    int status = response.statusCode();
-                    if (status >= 200 && status < 300) {
-                        batch.setLength(0);
-                        batch.append('[');
-                        size = 0;
-                        return;
-                    }
-                    lastError = "HTTP " + status + ": " + response.body().strip();
-                    if (status < 500 && status != 429) {
-                        break; // the receiver refuses the batch itself: retrying cannot help
-                    }
-                } catch (IOException e) {
-                    lastError = e.toString();
-                }
-                if (attempt < options.maxAttempts()) {
-                    Thread.sleep(backoff.toMillis()); // backoff between attempts is the point here
-                    backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : backoff.multipliedBy(2);
-                }
+            String lastError = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), options.maxBackoff()));
+            if (lastError == null) {
+                batch.setLength(0);
+                batch.append('[');
+                size = 0;
+                return;
             }
             // The batch stays buffered only until the job fails; the restart resends it from the checkpoint.
             batch.setLength(batch.length() - 1);

@@ -26,7 +26,7 @@ final class RedisConnection implements AutoCloseable {
     }
 
     <T> T call(String what, Function<Jedis, T> command) throws IOException, InterruptedException {
-        Duration backoff = firstBackoff;
+        Backoff backoff = new Backoff(firstBackoff, Backoff.DEFAULT_MAX);
         for (int attempt = 1; ; attempt++) {
             try {
                 if (redis == null) {
@@ -39,8 +39,7 @@ final class RedisConnection implements AutoCloseable {
                     throw new IOException("Redis at " + host + ":" + port + " did not take " + what + " after " + attempt
                             + " attempts (is it up? ./pulse status): " + e, e);
                 }
-                Thread.sleep(backoff.toMillis()); // backoff between attempts is the point here
-                backoff = backoff.multipliedBy(2);
+                backoff.pause();
             }
         }
     }
