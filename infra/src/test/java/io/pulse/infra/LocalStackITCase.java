@@ -61,7 +61,8 @@ class LocalStackITCase {
     @BeforeAll
     static void up() throws IOException {
         home = LocalStack.privateHome("stack-it-");
-        offset = LocalStack.freePortOffset(-20000);
+        // Below the test stack's block (-30000 and down) and, like it, outside the ephemeral port range.
+        offset = LocalStack.freePortOffset(-36000);
         stack = LocalStack.start(home, offset);
         endpoints = stack.endpoints();
     }
