@@ -161,9 +161,11 @@ public final class ProcessPipeline {
      * exactly as {@code keyBy(userId)}, so it is reinterpreted as keyed by user.
      */
     public static KeyedStream<Activity, String> byUser(DataStream<Activity> activities) {
-        DataStream<Activity> partitioned = activities
-                .keyBy(ProcessPipeline::userOf, Types.STRING)
-                .map(a -> a, Activity.TYPE).uid("by-user").name("partition by user");
+        // A plain DataStream over the keyBy's partitioning: a map on the KeyedStream itself would be a
+        // keyed operator, with a key set in RocksDB for every record and a state backend of its own.
+        DataStream<Activity> shuffled = new DataStream<>(activities.getExecutionEnvironment(),
+                activities.keyBy(ProcessPipeline::userOf, Types.STRING).getTransformation());
+        DataStream<Activity> partitioned = shuffled.map(a -> a, Activity.TYPE).uid("by-user").name("partition by user");
         return DataStreamUtils.reinterpretAsKeyedStream(partitioned, ProcessPipeline::userOf, Types.STRING);
     }
 

@@ -86,14 +86,14 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
             }
             HttpRequest request = HttpRequest.newBuilder(insert).timeout(HttpPost.DEFAULT_TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofString(batch.toString(), StandardCharsets.UTF_8)).build();
-            String lastError = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), Backoff.DEFAULT_MAX));
-            if (lastError == null) {
+            HttpPost.Failure failure = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), Backoff.DEFAULT_MAX));
+            if (failure == null) {
                 batch.setLength(0);
                 rows = 0;
                 return;
             }
             throw new IOException("ClickHouse at " + options.url() + " did not take " + rows + " rows for " + options.table()
-                    + " after " + options.maxAttempts() + " attempts: " + lastError);
+                    + " " + failure);
         }
 
         @Override

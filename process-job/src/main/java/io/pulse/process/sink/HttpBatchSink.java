@@ -81,8 +81,8 @@ public final class HttpBatchSink<T> implements Sink<T> {
             HttpRequest request = HttpRequest.newBuilder(URI.create(options.url())).timeout(options.requestTimeout())
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            String lastError = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), options.maxBackoff()));
-            if (lastError == null) {
+            HttpPost.Failure failure = HttpPost.send(http, request, options.maxAttempts(), new Backoff(options.firstBackoff(), options.maxBackoff()));
+            if (failure == null) {
                 batch.setLength(0);
                 batch.append('[');
                 size = 0;
@@ -90,8 +90,7 @@ public final class HttpBatchSink<T> implements Sink<T> {
             }
             // The batch stays buffered only until the job fails; the restart resends it from the checkpoint.
             batch.setLength(batch.length() - 1);
-            throw new IOException(options.url() + " did not accept a batch of " + size + " events after "
-                    + options.maxAttempts() + " attempts: " + lastError);
+            throw new IOException(options.url() + " did not accept a batch of " + size + " events " + failure);
         }
 
         @Override

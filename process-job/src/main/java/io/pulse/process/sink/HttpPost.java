@@ -17,10 +17,19 @@ final class HttpPost {
 
     private HttpPost() {}
 
-    /** Null when the receiver took the batch (2xx), else the last error. */
-    static String send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff) throws InterruptedException {
+    /** Why a batch was not taken: after how many attempts, and the last error. */
+    record Failure(int attempts, String lastError) {
+        @Override
+        public String toString() {
+            return "after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ": " + lastError;
+        }
+    }
+
+    /** Null when the receiver took the batch (2xx), else why not. */
+    static Failure send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff) throws InterruptedException {
         String lastError = null;
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        int attempt = 1;
+        for (; attempt <= maxAttempts; attempt++) {
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
@@ -29,7 +38,7 @@ final class HttpPost {
                 }
                 lastError = "HTTP " + status + ": " + response.body().strip();
                 if (status < 500 && status != 429) {
-                    return lastError;
+                    return new Failure(attempt, lastError);
                 }
             } catch (IOException e) {
                 lastError = e.toString();
@@ -38,6 +47,6 @@ final class HttpPost {
                 backoff.pause();
             }
         }
-        return lastError;
+        return new Failure(maxAttempts, lastError);
     }
 }

@@ -13,7 +13,9 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
  * touches the state (a miss, an eviction, a flush): RocksDB serializes the key on every
  * {@code setCurrentKey}, which Flink calls for every record and every timer. Timers and
  * {@code ctx.getCurrentKey()} read the operator's key, so they never see a stale one; all state of
- * the function must go through its caches, which is what {@link CachedState} promises.
+ * the function must go through its caches, which is what {@link CachedState} promises (a function
+ * reading a state of its own directly would read it under a stale key: use a cache, or capacity 0).
+ * For streaming execution: Flink's BATCH mode state backend relies on every key change.
  */
 public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
