@@ -90,9 +90,13 @@ public final class LocalStack implements AutoCloseable {
 
     private String[] services = new String[0];
 
-    /** Default ports of the stack (stack.sh); a private stack moves them all by one offset. */
+    /**
+     * Default ports of the stack (stack.sh, kept equal by LocalStackPortsTest); a private stack moves
+     * them all by one offset. No two differ by a multiple of 1000, so stacks whose offsets differ by
+     * thousands never share a port.
+     */
     public static final int[] DEFAULT_PORTS =
-            {55432, 56379, 58123, 59000, 59009, 59092, 59093, 59042, 57000, 58081, 56123, 58090};
+            {55432, 56379, 58123, 59000, 59009, 59092, 59093, 59042, 57010, 57011, 58081, 56124, 59249, 59250, 58090};
 
     /** A state dir for a private stack under target/, traversable by the postgres user. */
     public static Path privateHome(String prefix) {

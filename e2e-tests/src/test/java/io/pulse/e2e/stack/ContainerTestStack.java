@@ -82,7 +82,7 @@ final class ContainerTestStack implements TestStack {
         int kafkaController = port(59093);
         int cassandra = port(59042);
         int flinkRest = port(58081);
-        int flinkRpc = port(56123);
+        int flinkRpc = port(56124);
         int mockPort = port(58090);
 
         container("postgres:15")
@@ -109,7 +109,7 @@ final class ContainerTestStack implements TestStack {
         container("cassandra:5.0")
                 .withEnv("MAX_HEAP_SIZE", "768M").withEnv("HEAP_NEWSIZE", "128M")
                 .withEnv("CASSANDRA_LISTEN_ADDRESS", "127.0.0.1").withEnv("CASSANDRA_RPC_ADDRESS", "127.0.0.1")
-                .withEnv("JVM_EXTRA_OPTS", "-Dcassandra.native_transport_port=" + cassandra + " -Dcassandra.storage_port=" + port(57000)
+                .withEnv("JVM_EXTRA_OPTS", "-Dcassandra.native_transport_port=" + cassandra + " -Dcassandra.storage_port=" + port(57010)
                         + " -Dcassandra.skip_wait_for_gossip_to_settle=0");
         String flinkCommon = "jobmanager.rpc.address: 127.0.0.1\njobmanager.rpc.port: " + flinkRpc + "\njobmanager.bind-host: 127.0.0.1\n"
                 + "rest.address: 127.0.0.1\nrest.bind-address: 127.0.0.1\nrest.port: " + flinkRest + "\n"
