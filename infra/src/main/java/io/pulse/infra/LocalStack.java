@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +113,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The first offset, from {@code start} down in steps of 1000, at which every stack port is free. */
     public static int freePortOffset(int start) {
-        for (int candidate = start; candidate >= start - 6000; candidate -= 1000) {
+        for (int candidate : candidateOffsets(start)) {
             boolean free = true;
             for (int port : DEFAULT_PORTS) {
                 free &= canBind(port + candidate);
@@ -122,6 +123,16 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no free block of ports for a private stack near offset " + start);
+    }
+
+    /** From {@code start} down in steps of 1000, seven at most, while every port stays above 1024. */
+    static List<Integer> candidateOffsets(int start) {
+        int lowest = Arrays.stream(DEFAULT_PORTS).min().orElseThrow();
+        List<Integer> offsets = new ArrayList<>();
+        for (int candidate = start; candidate >= start - 6000 && lowest + candidate > 1024; candidate -= 1000) {
+            offsets.add(candidate);
+        }
+        return offsets;
     }
 
     private static boolean canBind(int port) {

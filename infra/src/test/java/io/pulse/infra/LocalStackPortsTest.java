@@ -26,6 +26,13 @@ class LocalStackPortsTest {
     }
 
     @Test
+    void anOffsetWalkStopsAboveThePrivilegedPorts() {
+        assertThat(LocalStack.candidateOffsets(-30000)).containsExactly(-30000, -31000, -32000, -33000, -34000, -35000, -36000);
+        // From -50000 the lowest port (55432) would reach 432 at -55000 and go negative at -56000.
+        assertThat(LocalStack.candidateOffsets(-50000)).containsExactly(-50000, -51000, -52000, -53000, -54000);
+    }
+
+    @Test
     void stacksWhoseOffsetsDifferByThousandsNeverShareAPort() {
         int[] ports = LocalStack.DEFAULT_PORTS;
         for (int a : ports) {
