@@ -20,7 +20,6 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -114,8 +113,7 @@ public final class ProcessPipeline {
 
         OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
         SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(
-                activities.filter(a -> PageViewCounter.PAGE_VIEW.equals(a.eventType) && a.page != null).uid("page-views-only"),
-                lateness, pageLate);
+                activities.filter(PageViewWindows::isPageView).uid("page-views-only"), lateness, pageLate, options.stateCacheKeys());
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
         SingleOutputStreamOperator<ActiveUsersWindowAssigner.Assignment> assigned = activities
@@ -195,14 +193,13 @@ public final class ProcessPipeline {
 
     /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */
     public static SingleOutputStreamOperator<PageViewCount> pageViewCounts(DataStream<Activity> pageViews, Duration lateness,
-                                                                          OutputTag<Activity> late) {
+                                                                          OutputTag<Activity> late, int stateCacheKeys) {
         return pageViews
                 .keyBy(a -> a.page, Types.STRING)
-                .window(TumblingEventTimeWindows.of(PAGE_VIEW_WINDOW))
-                .allowedLateness(lateness)
-                .sideOutputLateData(late)
-                .aggregate(new EventCounter(), new PageViewCounter())
-                .uid(OperatorNames.PAGE_VIEW_COUNTS).name(OperatorNames.PAGE_VIEW_COUNTS);
+                .transform(OperatorNames.PAGE_VIEW_COUNTS, TypeInformation.of(PageViewCount.class),
+                        new CachingKeyedProcessOperator<>(new PageViewWindows(PAGE_VIEW_WINDOW, lateness, late), stateCacheKeys))
+                // "-v2": the state of Flink's tumbling window operator (before 0.3) does not carry over.
+                .uid(OperatorNames.PAGE_VIEW_COUNTS + "-v2").name(OperatorNames.PAGE_VIEW_COUNTS);
     }
 
     /** aggregated_counts: session windows per user with the given gap. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.process.ReferenceModel;
 import io.pulse.process.model.Activity;
+import io.pulse.process.model.PageViewCount;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The per-user window operators on seeded random streams (several
  * users, arrivals out of order, watermarks at random points, events far behind the watermark):
  * aggregated_counts (one timer per user) row for row and step for step against Flink's own
- * event-time session windows, session_kpis the same against Flink's tumbling windows,
+ * event-time session windows, session_kpis and page_view_counts the same against Flink's tumbling windows,
  * user_sessions against the plain reference computation over the events it did not route as late.
  * Ours fail over at random points (checkpoint, new instance restored from it) and run with no
  * state cache, a cache smaller than the number of users (evictions all the time) and a large one.
@@ -168,6 +169,49 @@ class SessionOperatorsRandomizedTest {
         assertThat(ours.restarts()).isGreaterThan(3);
         if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
             assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.sessionId() + r.device()).distinct().count());
+        }
+        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
+        assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
+        assertThat(ours.eventTimeTimers()).isZero();
+        ours.close();
+        flinks.close();
+    }
+
+    @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
+    @CsvSource({"31, 0, 0", "32, 0, 1", "33, 0, 50000", "34, 60000, 2", "35, 30000, 50000"})
+    void pageViewCountsMatchFlinksTumblingWindows(long seed, long latenessMillis, int cacheKeys) throws Exception {
+        Duration lateness = Duration.ofMillis(latenessMillis);
+        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
+        var ours = new RestartableHarness<String, PageViewCount>(() -> Fixtures.transformationOf(
+                s -> ProcessPipeline.pageViewCounts(s, lateness, late, cacheKeys)).getOperator(), a -> a.page, Types.STRING, late);
+        var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.page, Types.STRING)
+                .window(TumblingEventTimeWindows.of(ProcessPipeline.PAGE_VIEW_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
+                .aggregate(new EventCounter(), new PageViewCounter()), Types.STRING);
+        Random failures = new Random(seed * 31);
+        String[] pages = {"/home", "/cart", "/search"};
+        for (Step step : stream(seed, 5_000, 30_000)) {
+            if (step.event() != null) {
+                Activity a = step.event();
+                a.eventType = PageViewWindows.PAGE_VIEW;
+                a.page = pages[Math.floorMod(a.eventId.hashCode(), pages.length)];
+                ours.processElement(a);
+                flinks.processElement(new StreamRecord<>(a, a.eventTime));
+            } else {
+                ours.processWatermark(step.watermark());
+                flinks.processWatermark(step.watermark());
+                assertThat(ours.output().stream().map(PageViewCount::toString).sorted().toList())
+                        .isEqualTo(flinks.extractOutputValues().stream().map(PageViewCount::toString).sorted().toList());
+                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3); // one per page
+            }
+            if (failures.nextInt(40) == 0) {
+                ours.restart();
+            }
+        }
+        List<PageViewCount> rows = ours.output();
+        assertThat(rows).hasSizeGreaterThan(20);
+        assertThat(ours.restarts()).isGreaterThan(3);
+        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
+            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.page() + r.windowStart()).distinct().count());
         }
         assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
         assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input

@@ -88,7 +88,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void pageViewsPerPageAndMinute() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.pageViewCounts(s, NO_LATENESS, late), Types.STRING);
+        var harness = harnessOf(s -> ProcessPipeline.pageViewCounts(s, NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(pageView("/a", atSeconds(30))));
         harness.processElement(record(pageView("/a", atSeconds(0))));
         harness.processElement(record(pageView("/b", atSeconds(59))));

@@ -1,0 +1,179 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyedCache;
+import io.pulse.process.state.KeyedValueCache;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Epoch-aligned tumbling event-time windows per key and tag (session_kpis: per user and device;
+ * page_view_counts: per page), with the semantics of Flink's tumbling windows and EventTimeTrigger:
+ * the row is emitted when the watermark reaches the window's last millisecond; an event whose window
+ * ended (last millisecond + allowed lateness at or behind the watermark) is late, goes to the late
+ * output and is not counted; within allowed lateness an event updates the row at once; the window is
+ * dropped when the watermark passes last millisecond + allowed lateness.
+ *
+ * <p>All of a key's open windows live in one value with one timer, at the earliest time one of them
+ * is due, read and written through a {@link KeyedValueCache} (run by a
+ * {@link CachingKeyedProcessOperator}). A window is {@link #stride()} longs: its start first, its
+ * flags last, the subclass's accumulator between; the subclass says how an event adds to it and what
+ * row it makes.
+ */
+abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String, Activity, OUT>
+        implements CachingKeyedProcessOperator.CachedState {
+    static final int START = 0;
+    /** In a window's flags: its row was emitted (the subclass may use the low bits). */
+    static final long FIRED = 1L << 62;
+
+    /** One key's open windows, {@link #stride()} longs each, and each window's tag at index / stride; the key's one timer. */
+    public static class Windows {
+        public String key;
+        public String[] tags = new String[0];
+        public long[] windows = new long[0];
+        public long timer = KeyTimer.NONE;
+
+        public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class, Map.of("key", Types.STRING,
+                "tags", Types.OBJECT_ARRAY(Types.STRING), "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+    }
+
+    final long size;
+    private final long allowedLateness;
+    private final OutputTag<Activity> late;
+    private final String stateName;
+    private transient KeyedValueCache<Windows> state;
+
+    TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness, OutputTag<Activity> late) {
+        if (size.toMillis() <= 0 || allowedLateness.isNegative()) {
+            throw new IllegalArgumentException(output + " window size must be positive and allowed lateness not negative (got "
+                    + size + ", " + allowedLateness + "): fix lateness.allowed in the job settings");
+        }
+        this.size = size.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
+        this.late = late;
+        this.stateName = stateName;
+    }
+
+    /** Longs per window: start, accumulator, flags. */
+    abstract int stride();
+
+    /** The event's tag: windows of one key and different tags are separate. */
+    abstract String tag(Activity a);
+
+    /** Sets the accumulator of a new window at offset {@code at} (all zero before). */
+    abstract void init(long[] w, int at);
+
+    /** Adds the event to the window at offset {@code at}. */
+    abstract void add(long[] w, int at, Activity a);
+
+    /** The row of the window at offset {@code at}. */
+    abstract OUT row(String key, String tag, long[] w, int at);
+
+    @Override
+    public void open(Configuration parameters) {
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(stateName, Windows.TYPE));
+    }
+
+    @Override
+    public List<KeyedCache> caches() {
+        return List.of(state);
+    }
+
+    @Override
+    public void processElement(Activity a, Context ctx, Collector<OUT> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long start = TimeWindow.getWindowStartWithOffset(a.eventTime, 0, size);
+        long lastMillis = start + size - 1;
+        if (cleanupTime(lastMillis) <= watermark) {
+            ctx.output(late, a);
+            return;
+        }
+        Windows key = state.value();
+        if (key == null) {
+            key = new Windows();
+            key.key = ctx.getCurrentKey();
+        }
+        int stride = stride();
+        String tag = tag(a);
+        long[] w = key.windows;
+        int at = 0;
+        while (at < w.length && !(w[at + START] == start && key.tags[at / stride].equals(tag))) {
+            at += stride;
+        }
+        if (at == w.length) { // a new window: appended (the order of a key's windows does not matter)
+            w = Arrays.copyOf(w, at + stride);
+            w[at + START] = start;
+            init(w, at);
+            key.windows = w;
+            key.tags = Arrays.copyOf(key.tags, at / stride + 1);
+            key.tags[at / stride] = tag;
+        }
+        add(w, at, a);
+        int flags = at + stride - 1;
+        if (lastMillis <= watermark) { // within allowed lateness: the row is updated at once
+            w[flags] |= FIRED;
+            out.collect(row(key.key, tag, w, at));
+        }
+        key.timer = KeyTimer.by(ctx.timerService(), key.timer, dueTime(w, at));
+        state.update(key);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<OUT> out) throws Exception {
+        Windows key = state.value();
+        if (key == null || key.timer != timestamp) {
+            return; // not this key's current timer (cannot happen while timers are deleted when replaced)
+        }
+        key.timer = KeyTimer.NONE;
+        long watermark = ctx.timerService().currentWatermark();
+        int stride = stride();
+        long[] w = key.windows;
+        int kept = 0;
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < w.length; i += stride) {
+            long lastMillis = w[i + START] + size - 1;
+            if ((w[i + stride - 1] & FIRED) == 0 && lastMillis <= watermark) {
+                w[i + stride - 1] |= FIRED;
+                out.collect(row(key.key, key.tags[i / stride], w, i));
+            }
+            if (cleanupTime(lastMillis) <= watermark) {
+                continue; // past allowed lateness: dropped
+            }
+            System.arraycopy(w, i, w, kept, stride);
+            key.tags[kept / stride] = key.tags[i / stride];
+            next = Math.min(next, dueTime(w, kept));
+            kept += stride;
+        }
+        if (kept == 0) {
+            state.clear();
+            return;
+        }
+        key.windows = Arrays.copyOf(w, kept);
+        key.tags = Arrays.copyOf(key.tags, kept / stride);
+        key.timer = KeyTimer.move(ctx.timerService(), key.timer, next);
+        state.update(key);
+    }
+
+    /** When the window at offset i next needs the timer: its row, or (fired) the end of its allowed lateness. */
+    private long dueTime(long[] w, int i) {
+        long lastMillis = w[i + START] + size - 1;
+        return (w[i + stride() - 1] & FIRED) == 0 ? lastMillis : cleanupTime(lastMillis);
+    }
+
+    /** The window's last millisecond plus the allowed lateness, at most Long.MAX_VALUE (as Flink's). */
+    private long cleanupTime(long lastMillis) {
+        long cleanup = lastMillis + allowedLateness;
+        return cleanup >= lastMillis ? cleanup : Long.MAX_VALUE;
+    }
+}
