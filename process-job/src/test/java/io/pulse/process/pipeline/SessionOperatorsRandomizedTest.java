@@ -15,12 +15,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,35 +103,7 @@ class SessionOperatorsRandomizedTest {
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId, Types.STRING)
                 .window(EventTimeSessionWindows.withGap(gap)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new EventCounter(), new FlinkSessionRows()), Types.STRING);
-        Random failures = new Random(seed * 31);
-        int rows = 0;
-        for (Step step : stream(seed, 4000, 10_000)) {
-            if (step.event() != null) {
-                ours.processElement(step.event());
-                flinks.processElement(new StreamRecord<>(step.event(), step.event().eventTime));
-            } else {
-                ours.processWatermark(step.watermark());
-                flinks.processWatermark(step.watermark());
-                // step for step: the same rows out by every watermark
-                assertThat(sorted(ours.output())).isEqualTo(sorted(flinks.extractOutputValues()));
-                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3);
-                rows = ours.output().size();
-            }
-            if (failures.nextInt(40) == 0) { // ours fails over and restores from a checkpoint; Flink's runs on
-                ours.restart();
-            }
-        }
-        assertThat(rows).isGreaterThan(20);
-        assertThat(ours.restarts()).isGreaterThan(3);
-        List<String> keys = ours.output().stream().map(SessionCount::groupKey).toList();
-        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
-            assertThat(keys).hasSizeGreaterThan(Set.copyOf(keys).size());
-        }
-        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
-        assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
-        assertThat(ours.eventTimeTimers()).isZero();
-        ours.close();
-        flinks.close();
+        stepForStepWithFlink(seed, 4000, 10_000, ours, flinks, late, a -> { }, SessionCount::groupKey, latenessMillis);
     }
 
     @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
@@ -141,40 +116,14 @@ class SessionOperatorsRandomizedTest {
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId + '\u0000' + a.deviceOrUnknown(), Types.STRING)
                 .window(TumblingEventTimeWindows.of(ProcessPipeline.KPI_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow()), Types.STRING);
-        Random failures = new Random(seed * 31);
         String[] devices = {"iPhone", "Web", null};
-        for (Step step : stream(seed, 20_000, 60_000)) {
-            if (step.event() != null) {
-                Activity a = step.event();
-                a.device = devices[Math.floorMod(a.eventId.hashCode(), devices.length)];
-                if (Math.floorMod(a.eventId.hashCode(), 7) == 0) {
-                    a.eventType = "purchase";
-                }
-                ours.processElement(a);
-                flinks.processElement(new StreamRecord<>(a, a.eventTime));
-            } else {
-                ours.processWatermark(step.watermark());
-                flinks.processWatermark(step.watermark());
-                assertThat(ours.output().stream().map(SessionKpi::toString).sorted().toList())
-                        .isEqualTo(flinks.extractOutputValues().stream().map(SessionKpi::toString).sorted().toList());
-                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3); // one per user
+        List<SessionKpi> rows = stepForStepWithFlink(seed, 20_000, 60_000, ours, flinks, late, a -> {
+            a.device = devices[Math.floorMod(a.eventId.hashCode(), devices.length)];
+            if (Math.floorMod(a.eventId.hashCode(), 7) == 0) {
+                a.eventType = "purchase";
             }
-            if (failures.nextInt(40) == 0) {
-                ours.restart();
-            }
-        }
-        List<SessionKpi> rows = ours.output();
-        assertThat(rows).hasSizeGreaterThan(20);
+        }, r -> r.sessionId() + r.device(), latenessMillis);
         assertThat(rows).anyMatch(SessionKpi::didPurchase).anyMatch(SessionKpi::didLogin).anyMatch(r -> r.device().equals("unknown"));
-        assertThat(ours.restarts()).isGreaterThan(3);
-        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
-            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.sessionId() + r.device()).distinct().count());
-        }
-        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
-        assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
-        assertThat(ours.eventTimeTimers()).isZero();
-        ours.close();
-        flinks.close();
     }
 
     @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
@@ -187,37 +136,53 @@ class SessionOperatorsRandomizedTest {
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.page, Types.STRING)
                 .window(TumblingEventTimeWindows.of(ProcessPipeline.PAGE_VIEW_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new EventCounter(), new PageViewCounter()), Types.STRING);
-        Random failures = new Random(seed * 31);
         String[] pages = {"/home", "/cart", "/search"};
-        for (Step step : stream(seed, 5_000, 30_000)) {
+        stepForStepWithFlink(seed, 5_000, 30_000, ours, flinks, late, a -> {
+            a.eventType = PageViewWindows.PAGE_VIEW;
+            a.page = pages[Math.floorMod(a.eventId.hashCode(), pages.length)];
+        }, r -> r.page() + r.windowStart(), latenessMillis);
+    }
+
+    /**
+     * Drives ours (failing over at random points) and Flink's operator with one seeded stream, each
+     * event first shaped by {@code shape}: the same rows out by every watermark, at most one timer per
+     * key (three keys), the same late records, nothing left at the end; with allowed lateness some
+     * rows (by {@code rowKey}) updated. Returns our rows for the caller's own checks.
+     */
+    private static <R> List<R> stepForStepWithFlink(long seed, long meanStepMillis, long boundMillis, RestartableHarness<String, R> ours,
+                                                    KeyedOneInputStreamOperatorTestHarness<String, Activity, R> flinks,
+                                                    OutputTag<Activity> late, Consumer<Activity> shape, Function<R, String> rowKey,
+                                                    long latenessMillis) throws Exception {
+        Random failures = new Random(seed * 31);
+        for (Step step : stream(seed, meanStepMillis, boundMillis)) {
             if (step.event() != null) {
                 Activity a = step.event();
-                a.eventType = PageViewWindows.PAGE_VIEW;
-                a.page = pages[Math.floorMod(a.eventId.hashCode(), pages.length)];
+                shape.accept(a);
                 ours.processElement(a);
                 flinks.processElement(new StreamRecord<>(a, a.eventTime));
             } else {
                 ours.processWatermark(step.watermark());
                 flinks.processWatermark(step.watermark());
-                assertThat(ours.output().stream().map(PageViewCount::toString).sorted().toList())
-                        .isEqualTo(flinks.extractOutputValues().stream().map(PageViewCount::toString).sorted().toList());
-                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3); // one per page
+                // step for step: the same rows out by every watermark
+                assertThat(sorted(ours.output())).isEqualTo(sorted(flinks.extractOutputValues()));
+                assertThat(ours.eventTimeTimers()).isLessThanOrEqualTo(3); // one per key
             }
-            if (failures.nextInt(40) == 0) {
+            if (failures.nextInt(40) == 0) { // ours fails over and restores from a checkpoint; Flink's runs on
                 ours.restart();
             }
         }
-        List<PageViewCount> rows = ours.output();
+        List<R> rows = ours.output();
         assertThat(rows).hasSizeGreaterThan(20);
         assertThat(ours.restarts()).isGreaterThan(3);
         if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
-            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.page() + r.windowStart()).distinct().count());
+            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(rowKey).distinct().count());
         }
         assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
         assertThat(ours.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
         assertThat(ours.eventTimeTimers()).isZero();
         ours.close();
         flinks.close();
+        return rows;
     }
 
     @ParameterizedTest(name = "seed {0}, {1} keys cached")
@@ -258,8 +223,8 @@ class SessionOperatorsRandomizedTest {
                 Long.toString(s.durationS()), Long.toString(s.eventCount()), s.endReason());
     }
 
-    private static List<String> sorted(List<SessionCount> rows) {
-        return rows.stream().map(SessionCount::toString).sorted().toList();
+    private static List<String> sorted(List<?> rows) {
+        return rows.stream().map(Object::toString).sorted().toList();
     }
 
     private static List<String> ids(List<Activity> records) {
