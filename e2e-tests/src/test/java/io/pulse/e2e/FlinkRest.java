@@ -154,6 +154,23 @@ final class FlinkRest {
         }
     }
 
+    /** Each matching vertex's subtask watermarks, for a failure message. */
+    String watermarks(String jobId, List<String> vertexPrefixes) {
+        StringBuilder out = new StringBuilder();
+        try {
+            for (JsonNode v : job(jobId).get("vertices")) {
+                String name = v.get("name").asText();
+                if (vertexPrefixes.stream().anyMatch(name::startsWith)) {
+                    out.append("\n  ").append(name).append(": ").append(send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId
+                            + "/vertices/" + v.get("id").asText() + "/watermarks")).GET()));
+                }
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            out.append(" (REST: ").append(e).append(')');
+        }
+        return out.toString();
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() >= 300) {
