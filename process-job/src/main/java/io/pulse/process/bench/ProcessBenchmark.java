@@ -4,8 +4,11 @@ import io.pulse.model.codec.DecodeResult;
 import io.pulse.model.codec.UserEventCodec;
 import io.pulse.process.ProcessJob;
 import io.pulse.process.ProcessSettings;
+import io.pulse.process.model.Activity;
 import io.pulse.process.model.DecodedRecord;
+import io.pulse.process.pipeline.DeadLetterRouter;
 import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.pipeline.WatermarkKeeper;
 import io.pulse.process.source.ActivityRecordDeserializer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,6 +67,7 @@ public final class ProcessBenchmark {
         for (int round = 1; round <= 2; round++) {
             runs.add(measure("raw consume+decode", cpu, () -> rawConsume(bootstrap, topic, events)));
             runs.add(measure("flink source only", cpu, () -> sourceOnly(bootstrap, topic, events, stateBackend)));
+            runs.add(measure("flink shuffle by user", cpu, () -> shuffleByUser(bootstrap, topic, events, stateBackend)));
             runs.add(measure("process job", cpu, () -> processJob(bootstrap, topic, events, stateBackend)));
             if (sql) {
                 runs.add(measure("flink sql", cpu, () -> FlinkSqlPeer.run(bootstrap, topic, events, stateBackend)));
@@ -71,6 +76,7 @@ public final class ProcessBenchmark {
         Run raw = best(runs, "raw consume+decode");
         Run job = best(runs, "process job");
         Run sourceOnly = best(runs, "flink source only");
+        Run byUser = best(runs, "flink shuffle by user");
         double ratio = job.rate() / raw.rate();
         String sqlJson = "";
         if (sql) {
@@ -96,13 +102,17 @@ public final class ProcessBenchmark {
                   "flink_source_only": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s,
                     "setup": "the job's Kafka source, deserializer and watermarks on the same cluster and checkpointing, straight into a discarding sink: the ceiling of any job on this source"},
                   "flink_source_only_ratio": %.3f,
+                  "flink_shuffle_by_user": {"events_per_s": %.0f, "seconds": %.2f, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s,
+                    "setup": "the job's source, decoding and dead-letter routing, then the one shuffle by user that session_kpis, user_sessions and aggregated_counts need, into a discarding sink: the ceiling of any job with per-user state on this source and machine"},
+                  "flink_shuffle_by_user_ratio": %.3f,
                 %s  "goal": "ratio >= 0.5 and >= 100000 events/s",
                   "all_rounds": %s
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), events,
                 raw.rate(), raw.seconds(), raw.cpuPerMillion(), StackCpu.json(raw.cpuByProcess()), job.rate(), job.seconds(), job.cpuPerMillion(),
                 StackCpu.json(job.cpuByProcess()), stateBackend, ratio, sourceOnly.rate(), sourceOnly.seconds(), sourceOnly.cpuPerMillion(),
-                StackCpu.json(sourceOnly.cpuByProcess()), sourceOnly.rate() / raw.rate(), sqlJson,
+                StackCpu.json(sourceOnly.cpuByProcess()), sourceOnly.rate() / raw.rate(), byUser.rate(), byUser.seconds(),
+                byUser.cpuPerMillion(), StackCpu.json(byUser.cpuByProcess()), byUser.rate() / raw.rate(), sqlJson,
                 runs.stream().map(r -> String.format(Locale.ROOT, "{\"run\": \"%s\", \"events_per_s\": %.0f}", r.name(), r.rate())).toList());
         Files.createDirectories(result.getParent());
         Files.writeString(result, json);
@@ -111,6 +121,8 @@ public final class ProcessBenchmark {
                 raw.rate(), raw.cpuPerMillion(), job.rate(), job.cpuPerMillion(), ratio);
         System.out.printf(Locale.ROOT, "process: Flink's Kafka source alone (no operators) %.0f events/s, ratio %.3f: the ceiling of any job on it%n",
                 sourceOnly.rate(), sourceOnly.rate() / raw.rate());
+        System.out.printf(Locale.ROOT, "process: the source plus the one shuffle by user (no windows) %.0f events/s, ratio %.3f: "
+                + "the ceiling of any job with per-user state%n", byUser.rate(), byUser.rate() / raw.rate());
     }
 
     /** True when Flink's table runtime is on the classpath (./pulse bench puts it there). */
@@ -188,6 +200,22 @@ public final class ProcessBenchmark {
         job.env().fromSource(job.source(), ProcessPipeline.watermarks(job.settings().pipeline), "kafka " + topic)
                 .sinkTo(new DiscardingSink<>());
         job.run("bench-source-only");
+        return expected;
+    }
+
+    /**
+     * The job's source, decoding and dead-letter routing, then the shuffle by user of the three
+     * per-user outputs, into a discarding sink: what every job that keeps state per user pays
+     * before its first window.
+     */
+    static long shuffleByUser(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
+        BenchJob job = BenchJob.create(bootstrap, topic, stateBackend);
+        DataStream<Activity> activities = job.env()
+                .fromSource(job.source(), ProcessPipeline.watermarks(job.settings().pipeline), "kafka " + topic)
+                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>())
+                .process(new DeadLetterRouter(), Activity.TYPE);
+        ProcessPipeline.byUser(activities).sinkTo(new DiscardingSink<>());
+        job.run("bench-shuffle-by-user");
         return expected;
     }
 
