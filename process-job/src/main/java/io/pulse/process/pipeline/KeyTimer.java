@@ -1,27 +1,29 @@
 package io.pulse.process.pipeline;
 
-import org.apache.flink.streaming.api.TimerService;
+import io.pulse.process.state.KeyTimers;
 
 /**
  * One event-time timer per key, its time kept in the key's state value ({@link #NONE}: no timer),
- * as the per-user window operators keep theirs: one timer at the earliest time something is due.
+ * as the per-user window operators keep theirs: one timer at the earliest time something is due,
+ * set on the operator's queue ({@link KeyTimers}; a replaced timer still fires and is ignored).
  */
 final class KeyTimer {
-    static final long NONE = Long.MIN_VALUE;
+    static final long NONE = KeyTimers.NONE;
 
     private KeyTimer() {}
 
     /** The key's timer after making sure it fires by {@code due}: moved earlier when it was later or absent. */
-    static long by(TimerService timers, long timer, long due) {
-        return timer == NONE || due < timer ? move(timers, timer, due) : timer;
+    static long by(KeyTimers timers, long timer, long due) {
+        return timer == NONE || due < timer ? move(timers, due) : timer;
     }
 
-    /** Replaces the key's timer, if any, with one at {@code time}; returns {@code time}. */
-    static long move(TimerService timers, long timer, long time) {
-        if (timer != NONE) {
-            timers.deleteEventTimeTimer(timer);
+    /** Sets the key's timer to {@code time} (the one before, if any, fires unheeded); returns {@code time}. */
+    static long move(KeyTimers timers, long time) {
+        if (timers == null) {
+            throw new IllegalStateException("this function keeps its timers on a CachingKeyedProcessOperator's queue: "
+                    + "run it with new CachingKeyedProcessOperator<>(function, cacheKeys)");
         }
-        timers.registerEventTimeTimer(time);
+        timers.set(time);
         return time;
     }
 }

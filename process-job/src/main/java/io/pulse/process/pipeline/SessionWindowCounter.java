@@ -3,6 +3,7 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyTimers;
 import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.apache.flink.util.OutputTag;
  * the values of active users stay on the heap between checkpoints.
  */
 public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount>
-        implements CachingKeyedProcessOperator.CachedState {
+        implements CachingKeyedProcessOperator.OwnTimers {
     private static final int START = 0;
     private static final int END = 1;
     private static final int COUNT = 2;
@@ -48,10 +49,12 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
                 Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
     }
 
+    private static final String STATE = "session-windows";
     private final long gap;
     private final long allowedLateness;
     private final OutputTag<Activity> late;
     private transient KeyedValueCache<Windows> state;
+    private transient KeyTimers timers;
 
     public SessionWindowCounter(Duration gap, Duration allowedLateness, OutputTag<Activity> late) {
         if (gap.toMillis() <= 0 || allowedLateness.isNegative()) {
@@ -69,12 +72,28 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
 
     @Override
     public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("session-windows", Windows.TYPE));
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(STATE, Windows.TYPE));
     }
 
     @Override
     public List<KeyedCache> caches() {
         return List.of(state);
+    }
+
+    @Override
+    public void bind(KeyTimers timers) {
+        this.timers = timers;
+    }
+
+    @Override
+    public String timerStateName() {
+        return STATE;
+    }
+
+    @Override
+    public long timer() throws Exception {
+        Windows user = state.value();
+        return user == null ? KeyTimer.NONE : user.timer;
     }
 
     @Override
@@ -123,7 +142,7 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
         }
         user.windows = kept == merged.length ? merged : java.util.Arrays.copyOf(merged, kept);
         long due = dueTime(merged, insertAt);
-        user.timer = KeyTimer.by(ctx.timerService(), user.timer, due);
+        user.timer = KeyTimer.by(timers, user.timer, due);
         state.update(user);
     }
 
@@ -131,12 +150,10 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<SessionCount> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         Windows user = state.value();
-        if (user == null) {
-            return;
+        if (user == null || user.timer != timestamp) {
+            return; // a replaced timer: not this user's current one
         }
-        if (user.timer == timestamp) {
-            user.timer = KeyTimer.NONE; // fired
-        }
+        user.timer = KeyTimer.NONE;
         long[] w = user.windows;
         int kept = 0;
         long next = Long.MAX_VALUE;
@@ -153,16 +170,11 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
             kept += STRIDE;
         }
         if (kept == 0) {
-            if (user.timer != KeyTimer.NONE) {
-                ctx.timerService().deleteEventTimeTimer(user.timer);
-            }
             state.clear();
             return;
         }
         user.windows = java.util.Arrays.copyOf(w, kept);
-        if (user.timer != next) {
-            user.timer = KeyTimer.move(ctx.timerService(), user.timer, next);
-        }
+        user.timer = KeyTimer.move(timers, next);
         state.update(user);
     }
 

@@ -2,6 +2,7 @@ package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyTimers;
 import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.apache.flink.util.OutputTag;
  * row it makes.
  */
 abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String, Activity, OUT>
-        implements CachingKeyedProcessOperator.CachedState {
+        implements CachingKeyedProcessOperator.OwnTimers {
     static final int START = 0;
     /** In a window's flags: its row was emitted (the subclass may use the low bits). */
     static final long FIRED = 1L << 62;
@@ -53,6 +54,7 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
     private final OutputTag<Activity> late;
     private final String stateName;
     private transient KeyedValueCache<Windows> state;
+    private transient KeyTimers timers;
 
     TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness, OutputTag<Activity> late) {
         if (size.toMillis() <= 0 || allowedLateness.isNegative()) {
@@ -91,6 +93,22 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
     }
 
     @Override
+    public void bind(KeyTimers timers) {
+        this.timers = timers;
+    }
+
+    @Override
+    public String timerStateName() {
+        return stateName;
+    }
+
+    @Override
+    public long timer() throws Exception {
+        Windows key = state.value();
+        return key == null ? KeyTimer.NONE : key.timer;
+    }
+
+    @Override
     public void processElement(Activity a, Context ctx, Collector<OUT> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         long start = TimeWindow.getWindowStartWithOffset(a.eventTime, 0, size);
@@ -125,7 +143,7 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
             w[flags] |= FIRED;
             out.collect(row(key.key, tag, w, at));
         }
-        key.timer = KeyTimer.by(ctx.timerService(), key.timer, dueTime(w, at));
+        key.timer = KeyTimer.by(timers, key.timer, dueTime(w, at));
         state.update(key);
     }
 
@@ -133,7 +151,7 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<OUT> out) throws Exception {
         Windows key = state.value();
         if (key == null || key.timer != timestamp) {
-            return; // not this key's current timer (cannot happen while timers are deleted when replaced)
+            return; // a replaced timer: not this key's current one
         }
         key.timer = KeyTimer.NONE;
         long watermark = ctx.timerService().currentWatermark();
@@ -161,7 +179,7 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
         }
         key.windows = Arrays.copyOf(w, kept);
         key.tags = Arrays.copyOf(key.tags, kept / stride);
-        key.timer = KeyTimer.move(ctx.timerService(), key.timer, next);
+        key.timer = KeyTimer.move(timers, next);
         state.update(key);
     }
 

@@ -3,6 +3,7 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.UserSession;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyTimers;
 import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
@@ -33,7 +34,7 @@ import org.apache.flink.util.OutputTag;
  * {@link CachingKeyedProcessOperator}, the values of active users stay on the heap between checkpoints.
  */
 public final class UserSessionizer extends KeyedProcessFunction<String, Activity, UserSession>
-        implements CachingKeyedProcessOperator.CachedState {
+        implements CachingKeyedProcessOperator.OwnTimers {
     public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.USER_SESSIONS, Activity.TYPE);
     public static final String ENDED = "ended";
     public static final String TIMEOUT = "timeout";
@@ -57,8 +58,10 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
                 "count", Types.LONG, "timer", Types.LONG));
     }
 
+    private static final String STATE = "user-session";
     private final long timeout;
     private transient KeyedValueCache<UserState> state;
+    private transient KeyTimers timers;
 
     public UserSessionizer(Duration timeout) {
         if (timeout.toMillis() <= 0) {
@@ -80,12 +83,28 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
 
     @Override
     public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>("user-session", UserState.TYPE));
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(STATE, UserState.TYPE));
     }
 
     @Override
     public List<KeyedCache> caches() {
         return List.of(state);
+    }
+
+    @Override
+    public void bind(KeyTimers timers) {
+        this.timers = timers;
+    }
+
+    @Override
+    public String timerStateName() {
+        return STATE;
+    }
+
+    @Override
+    public long timer() throws Exception {
+        UserState user = state.value();
+        return user == null ? KeyTimer.NONE : user.timer;
     }
 
     @Override
@@ -100,7 +119,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             user = new UserState();
         }
         user.pending = insert(user.pending, time, rank(activity.eventType));
-        user.timer = KeyTimer.by(ctx.timerService(), user.timer, time);
+        user.timer = KeyTimer.by(timers, user.timer, time);
         state.update(user);
     }
 
@@ -108,7 +127,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSession> out) throws Exception {
         UserState user = state.value();
         if (user == null || user.timer != timestamp) {
-            return; // not this user's current timer (cannot happen while timers are deleted when replaced)
+            return; // a replaced timer: not this user's current one
         }
         user.timer = KeyTimer.NONE;
         long watermark = ctx.timerService().currentWatermark();
@@ -134,7 +153,7 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             state.clear();
             return;
         }
-        user.timer = KeyTimer.move(ctx.timerService(), user.timer, next);
+        user.timer = KeyTimer.move(timers, next);
         state.update(user);
     }
 

@@ -1,8 +1,15 @@
 package io.pulse.process.state;
 
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.InternalTimeServiceManager;
+import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 
 /**
  * A keyed process operator whose function keeps its per-key state in {@link KeyedCache}s:
@@ -16,6 +23,14 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
  * the function must go through its caches, which is what {@link CachedState} promises (a function
  * reading a state of its own directly would read it under a stale key: use a cache, or capacity 0).
  * For streaming execution: Flink's BATCH mode state backend relies on every key change.
+ *
+ * <p>A function that keeps one event-time timer per key in its own state ({@link OwnTimers}) runs on
+ * the operator's {@link TimerQueue} instead of Flink's timer service: a timer is a heap entry,
+ * a replaced timer stays and fires, and the function ignores it (its state names the key's one
+ * timer). The queue is not checkpointed: after a restore it is rebuilt from the function's state,
+ * key by key, so it holds exactly the timers the snapshot's state holds. Its timers fire when a
+ * watermark arrives, after Flink's timer service has taken the watermark (so
+ * {@code currentWatermark()} is the new one) and before the watermark goes downstream.
  */
 public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
@@ -26,7 +41,26 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         List<KeyedCache> caches();
     }
 
+    /**
+     * A cached function with one event-time timer per key, kept in its state: it sets the timer on
+     * the operator's queue (see the class comment) instead of {@code ctx.timerService()}.
+     */
+    public interface OwnTimers extends CachedState {
+        /** Called in the operator's open(), after the function's. */
+        void bind(KeyTimers timers);
+
+        /** The state whose keys are the keys that may have a timer (read after a restore). */
+        String timerStateName();
+
+        /** The current key's timer as its state holds it, {@link KeyTimers#NONE} when none. */
+        long timer() throws Exception;
+    }
+
     private final int capacity;
+    private transient boolean restored;
+    /** The timers of an {@link OwnTimers} function; null for any other. */
+    private transient TimerQueue timers;
+    private transient Fired fired;
     /** True once open with caching on: the key reaches the backend when a cache asks for it. */
     private transient boolean lazyKey;
     private transient Object currentKey;
@@ -36,6 +70,12 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     public <F extends KeyedProcessFunction<K, IN, OUT> & CachedState> CachingKeyedProcessOperator(F function, int capacity) {
         super(function);
         this.capacity = capacity;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        restored = context.isRestored();
     }
 
     @Override
@@ -66,6 +106,98 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         lazyKey = capacity > 0;
         for (KeyedCache cache : ((CachedState) userFunction).caches()) {
             cache.bind(keys, capacity);
+        }
+        if (userFunction instanceof OwnTimers own) {
+            timers = new TimerQueue();
+            fired = new Fired();
+            own.bind(time -> timers.add(time, getCurrentKey()));
+            if (restored) {
+                restoreTimers(own);
+            }
+        }
+    }
+
+    /** Every key of the function's timer state with its timer, back on the queue. */
+    @SuppressWarnings("unchecked")
+    private void restoreTimers(OwnTimers own) throws Exception {
+        List<Object> keys;
+        try (Stream<?> stored = getKeyedStateBackend().getKeys(own.timerStateName(), VoidNamespace.INSTANCE)) {
+            keys = stored.collect(Collectors.toList());
+        }
+        for (Object key : keys) {
+            setCurrentKey(key);
+            long time = own.timer();
+            if (time != KeyTimers.NONE) {
+                timers.add(time, key);
+            }
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void processWatermark(Watermark mark) throws Exception {
+        if (timers == null) {
+            super.processWatermark(mark);
+            return;
+        }
+        InternalTimeServiceManager<?> flinkTimers = getTimeServiceManager().orElse(null);
+        if (flinkTimers != null) {
+            flinkTimers.advanceWatermark(mark); // currentWatermark() is the new one from here
+        }
+        long watermark = mark.getTimestamp();
+        while (!timers.isEmpty() && timers.firstTime() <= watermark) {
+            fired.time = timers.firstTime();
+            fired.key = (K) timers.firstKey();
+            timers.removeFirst();
+            setCurrentKey(fired.key);
+            onEventTime(fired);
+        }
+        fired.key = null;
+        output.emitWatermark(mark);
+    }
+
+    /**
+     * The keys with a timer still due on the operator's queue (one timer per key; replaced timers,
+     * which would fire unheeded, and repeated entries not counted); Flink's timer service counts
+     * its own. For tests.
+     */
+    public int pendingOwnTimers() throws Exception {
+        if (timers == null) {
+            return 0;
+        }
+        java.util.Set<Object> pending = new java.util.HashSet<>();
+        for (int i = 0; i < timers.size(); i++) {
+            setCurrentKey(timers.keyAt(i));
+            if (((OwnTimers) userFunction).timer() == timers.timeAt(i)) {
+                pending.add(timers.keyAt(i));
+            }
+        }
+        return pending.size();
+    }
+
+    /** The timer handed to the function's onTimer (one instance, reused). */
+    private final class Fired implements InternalTimer<K, VoidNamespace> {
+        long time;
+        K key;
+
+        @Override
+        public long getTimestamp() {
+            return time;
+        }
+
+        @Override
+        public K getKey() {
+            return key;
+        }
+
+        @Override
+        public VoidNamespace getNamespace() {
+            return VoidNamespace.INSTANCE;
+        }
+
+        @Override
+        public int comparePriorityTo(InternalTimer<?, ?> other) {
+            return Long.compare(time, other.getTimestamp());
         }
     }
 

@@ -108,8 +108,8 @@ final class RestartableHarness<K, R> {
         return harness.numKeyedStateEntries();
     }
 
-    int eventTimeTimers() {
-        return harness.numEventTimeTimers();
+    int eventTimeTimers() throws Exception {
+        return PendingTimers.of(harness);
     }
 
     void close() throws Exception {

@@ -32,7 +32,7 @@ class UserSessionizerHarnessTest {
         harness.processWatermark(Long.MAX_VALUE);
         harness.prepareSnapshotPreBarrier(1); // a checkpoint writes what the operator keeps on the heap to the state
         assertThat(harness.numKeyedStateEntries()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(PendingTimers.of(harness)).isZero();
         harness.close();
     }
 

@@ -28,7 +28,7 @@ class WindowOperatorsHarnessTest {
         harness.processWatermark(Long.MAX_VALUE);
         harness.prepareSnapshotPreBarrier(1); // a checkpoint writes what operators keep on the heap to the state
         assertThat(harness.numKeyedStateEntries()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(PendingTimers.of(harness)).isZero();
         harness.close();
     }
 
