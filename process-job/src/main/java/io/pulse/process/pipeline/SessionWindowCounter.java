@@ -3,17 +3,10 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.state.CachingKeyedProcessOperator;
-import io.pulse.process.state.KeyTimers;
-import io.pulse.process.state.KeyedCache;
-import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -32,8 +25,7 @@ import org.apache.flink.util.OutputTag;
  * window set, window state and a timer per window. Run by a {@link CachingKeyedProcessOperator},
  * the values of active users stay on the heap between checkpoints.
  */
-public final class SessionWindowCounter extends KeyedProcessFunction<String, Activity, SessionCount>
-        implements CachingKeyedProcessOperator.OwnTimers {
+public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity, SessionCount, SessionWindowCounter.Windows> {
     private static final int START = 0;
     private static final int END = 1;
     private static final int COUNT = 2;
@@ -49,14 +41,12 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
                 Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
     }
 
-    private static final String STATE = "session-windows";
     private final long gap;
     private final long allowedLateness;
     private final OutputTag<Activity> late;
-    private transient KeyedValueCache<Windows> state;
-    private transient KeyTimers timers;
 
     public SessionWindowCounter(Duration gap, Duration allowedLateness, OutputTag<Activity> late) {
+        super("session-windows", Windows.TYPE);
         if (gap.toMillis() <= 0 || allowedLateness.isNegative()) {
             throw new IllegalArgumentException("session gap must be positive and allowed lateness not negative (got gap "
                     + gap + ", allowed lateness " + allowedLateness + "): fix session.gap / lateness.allowed in the job settings");
@@ -66,34 +56,13 @@ public final class SessionWindowCounter extends KeyedProcessFunction<String, Act
         this.late = late;
     }
 
+    @Override
+    long timerOf(Windows value) {
+        return value.timer;
+    }
+
     public static String groupKey(String userId, long windowStart) {
         return userId + ":" + windowStart;
-    }
-
-    @Override
-    public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(STATE, Windows.TYPE));
-    }
-
-    @Override
-    public List<KeyedCache> caches() {
-        return List.of(state);
-    }
-
-    @Override
-    public void bind(KeyTimers timers) {
-        this.timers = timers;
-    }
-
-    @Override
-    public String timerStateName() {
-        return STATE;
-    }
-
-    @Override
-    public long timer() throws Exception {
-        Windows user = state.value();
-        return user == null ? KeyTimer.NONE : user.timer;
     }
 
     @Override

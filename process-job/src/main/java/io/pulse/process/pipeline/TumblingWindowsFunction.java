@@ -2,18 +2,12 @@ package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
 import io.pulse.process.state.CachingKeyedProcessOperator;
-import io.pulse.process.state.KeyTimers;
-import io.pulse.process.state.KeyedCache;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -32,8 +26,7 @@ import org.apache.flink.util.OutputTag;
  * flags last, the subclass's accumulator between; the subclass says how an event adds to it and what
  * row it makes.
  */
-abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String, Activity, OUT>
-        implements CachingKeyedProcessOperator.OwnTimers {
+abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activity, OUT, TumblingWindowsFunction.Windows> {
     static final int START = 0;
     /** In a window's flags: its row was emitted (the subclass may use the low bits). */
     static final long FIRED = 1L << 62;
@@ -52,11 +45,9 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
     final long size;
     private final long allowedLateness;
     private final OutputTag<Activity> late;
-    private final String stateName;
-    private transient KeyedValueCache<Windows> state;
-    private transient KeyTimers timers;
 
     TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness, OutputTag<Activity> late) {
+        super(stateName, Windows.TYPE);
         if (size.toMillis() <= 0 || allowedLateness.isNegative()) {
             throw new IllegalArgumentException(output + " window size must be positive and allowed lateness not negative (got "
                     + size + ", " + allowedLateness + "): fix lateness.allowed in the job settings");
@@ -64,7 +55,11 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
         this.size = size.toMillis();
         this.allowedLateness = allowedLateness.toMillis();
         this.late = late;
-        this.stateName = stateName;
+    }
+
+    @Override
+    long timerOf(Windows value) {
+        return value.timer;
     }
 
     /** Longs per window: start, accumulator, flags. */
@@ -81,32 +76,6 @@ abstract class TumblingWindowsFunction<OUT> extends KeyedProcessFunction<String,
 
     /** The row of the window at offset {@code at}. */
     abstract OUT row(String key, String tag, long[] w, int at);
-
-    @Override
-    public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(stateName, Windows.TYPE));
-    }
-
-    @Override
-    public List<KeyedCache> caches() {
-        return List.of(state);
-    }
-
-    @Override
-    public void bind(KeyTimers timers) {
-        this.timers = timers;
-    }
-
-    @Override
-    public String timerStateName() {
-        return stateName;
-    }
-
-    @Override
-    public long timer() throws Exception {
-        Windows key = state.value();
-        return key == null ? KeyTimer.NONE : key.timer;
-    }
 
     @Override
     public void processElement(Activity a, Context ctx, Collector<OUT> out) throws Exception {

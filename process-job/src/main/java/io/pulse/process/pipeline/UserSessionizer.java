@@ -3,18 +3,11 @@ package io.pulse.process.pipeline;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.UserSession;
 import io.pulse.process.state.CachingKeyedProcessOperator;
-import io.pulse.process.state.KeyTimers;
-import io.pulse.process.state.KeyedCache;
-import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -33,8 +26,7 @@ import org.apache.flink.util.OutputTag;
  * is due: the first buffered event or the open session's timeout. Run by a
  * {@link CachingKeyedProcessOperator}, the values of active users stay on the heap between checkpoints.
  */
-public final class UserSessionizer extends KeyedProcessFunction<String, Activity, UserSession>
-        implements CachingKeyedProcessOperator.OwnTimers {
+public final class UserSessionizer extends OneValuePerKeyFunction<Activity, UserSession, UserSessionizer.UserState> {
     public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.USER_SESSIONS, Activity.TYPE);
     public static final String ENDED = "ended";
     public static final String TIMEOUT = "timeout";
@@ -58,17 +50,20 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
                 "count", Types.LONG, "timer", Types.LONG));
     }
 
-    private static final String STATE = "user-session";
     private final long timeout;
-    private transient KeyedValueCache<UserState> state;
-    private transient KeyTimers timers;
 
     public UserSessionizer(Duration timeout) {
+        super("user-session", UserState.TYPE);
         if (timeout.toMillis() <= 0) {
             throw new IllegalArgumentException("the user-session timeout must be positive (got " + timeout
                     + "): fix user-session.timeout in the job settings");
         }
         this.timeout = timeout.toMillis();
+    }
+
+    @Override
+    long timerOf(UserState value) {
+        return value.timer;
     }
 
     /** Order of events with the same time: session_start, other events, logout, session_end. */
@@ -79,32 +74,6 @@ public final class UserSessionizer extends KeyedProcessFunction<String, Activity
             case "session_end" -> END_RANK;
             default -> OTHER_RANK;
         };
-    }
-
-    @Override
-    public void open(Configuration parameters) {
-        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(STATE, UserState.TYPE));
-    }
-
-    @Override
-    public List<KeyedCache> caches() {
-        return List.of(state);
-    }
-
-    @Override
-    public void bind(KeyTimers timers) {
-        this.timers = timers;
-    }
-
-    @Override
-    public String timerStateName() {
-        return STATE;
-    }
-
-    @Override
-    public long timer() throws Exception {
-        UserState user = state.value();
-        return user == null ? KeyTimer.NONE : user.timer;
     }
 
     @Override

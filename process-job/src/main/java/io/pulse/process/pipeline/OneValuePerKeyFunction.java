@@ -1,0 +1,61 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.KeyTimers;
+import io.pulse.process.state.KeyedCache;
+import io.pulse.process.state.KeyedValueCache;
+import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+
+/**
+ * A keyed function whose whole state per key is one cached value, which also holds the key's one
+ * event-time timer (set on the {@link CachingKeyedProcessOperator}'s queue with {@link KeyTimer}):
+ * session_kpis and page_view_counts ({@link TumblingWindowsFunction}), user_sessions and
+ * aggregated_counts.
+ */
+abstract class OneValuePerKeyFunction<IN, OUT, V> extends KeyedProcessFunction<String, IN, OUT>
+        implements CachingKeyedProcessOperator.OwnTimers {
+    private final String stateName;
+    private final TypeInformation<V> type;
+    /** The key's value (null: nothing kept for the key). */
+    transient KeyedValueCache<V> state;
+    /** Where the key's timer is set. */
+    transient KeyTimers timers;
+
+    OneValuePerKeyFunction(String stateName, TypeInformation<V> type) {
+        this.stateName = stateName;
+        this.type = type;
+    }
+
+    /** The key's timer as its value holds it ({@link KeyTimer#NONE}: none). */
+    abstract long timerOf(V value);
+
+    @Override
+    public void open(Configuration parameters) {
+        state = new KeyedValueCache<>(getRuntimeContext(), new ValueStateDescriptor<>(stateName, type));
+    }
+
+    @Override
+    public final List<KeyedCache> caches() {
+        return List.of(state);
+    }
+
+    @Override
+    public final void bind(KeyTimers timers) {
+        this.timers = timers;
+    }
+
+    @Override
+    public final String timerStateName() {
+        return stateName;
+    }
+
+    @Override
+    public final long timer() throws Exception {
+        V value = state.value();
+        return value == null ? KeyTimer.NONE : timerOf(value);
+    }
+}
