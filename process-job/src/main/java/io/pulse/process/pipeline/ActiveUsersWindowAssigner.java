@@ -36,6 +36,8 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
 
     /** Window starts remembered per user: the windows one event can be in, plus room for out-of-order ones. */
     static final int REMEMBERED = 8;
+    /** Users remembered before sweeping is worth it. */
+    static final int MIN_SWEEP = 4096;
     private static final long FREE = Long.MIN_VALUE;
 
     private final SlidingWindows windows;
@@ -47,6 +49,8 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
      */
     private transient java.util.HashMap<String, long[]> sent;
     private transient long sweptAt;
+    /** Users remembered after the last sweep: the next one waits until there are twice as many. */
+    private transient int keptAtSweep;
 
     public ActiveUsersWindowAssigner(Duration size, Duration slide, Duration allowedLateness) {
         this.windows = new SlidingWindows(size, slide, allowedLateness);
@@ -59,7 +63,10 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
             sent = new java.util.HashMap<>();
             sweptAt = Long.MIN_VALUE;
         }
-        if (watermark != Long.MIN_VALUE && (sweptAt == Long.MIN_VALUE || watermark - sweptAt >= windows.slide)) {
+        // A sweep reads every remembered user: only once their number has doubled since the last one
+        // (and a slide of watermark has passed), so its cost per event stays constant.
+        if (watermark != Long.MIN_VALUE && sent.size() >= Math.max(MIN_SWEEP, 2 * keptAtSweep)
+                && (sweptAt == Long.MIN_VALUE || watermark - sweptAt >= windows.slide)) {
             forgetClosedWindows(watermark);
         }
         long t = activity.eventTime;
@@ -103,7 +110,7 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
         return true;
     }
 
-    /** Drops users whose remembered windows have all closed (once per slide of watermark). */
+    /** Drops users whose remembered windows have all closed. */
     private void forgetClosedWindows(long watermark) {
         sweptAt = watermark;
         sent.values().removeIf(slots -> {
@@ -114,5 +121,6 @@ public final class ActiveUsersWindowAssigner extends ProcessFunction<Activity, A
             }
             return true;
         });
+        keptAtSweep = sent.size();
     }
 }
