@@ -35,8 +35,8 @@ public final class ProcessPipeline {
     public static final Duration ACTIVE_USERS_SLIDE = Duration.ofMinutes(1);
 
     /**
-     * Time settings of the pipeline, and how many keys (for active_users: also users per window)
-     * each keyed operator keeps on the heap between checkpoints ({@link io.pulse.process.state}; 0: none).
+     * Time settings of the pipeline, and how many keys each keyed operator keeps on the heap between
+     * checkpoints ({@link io.pulse.process.state}; 0: none).
      */
     public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration sessionGap,
                           Duration userSessionTimeout, int stateCacheKeys) {
@@ -116,15 +116,8 @@ public final class ProcessPipeline {
                 activities.filter(PageViewWindows::isPageView).uid("page-views-only"), lateness, pageLate, options.stateCacheKeys());
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
-        SingleOutputStreamOperator<ActiveUsersWindowAssigner.Assignment> assigned = activities
-                .process(new ActiveUsersWindowAssigner(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness),
-                        ActiveUsersWindowAssigner.Assignment.TYPE)
-                .uid("active-users-windows").name("active_users windows");
-        SingleOutputStreamOperator<ActiveUsers> activeUsers = assigned
-                .keyBy(a -> a.windowStart, Types.LONG)
-                .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
-                        new CachingKeyedProcessOperator<>(new DistinctUserCounter(ACTIVE_USERS_SIZE, lateness), options.stateCacheKeys()))
-                .uid(OperatorNames.ACTIVE_USERS).name(OperatorNames.ACTIVE_USERS);
+        SingleOutputStreamOperator<Long> activeSlides = activeUserSlides(byUser, lateness, options.stateCacheKeys());
+        SingleOutputStreamOperator<ActiveUsers> activeUsers = activeUsers(activeSlides, lateness, options.stateCacheKeys());
         sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
 
         SingleOutputStreamOperator<UserSession> sessions = userSessions(byUser, options.userSessionTimeout(), options.stateCacheKeys());
@@ -137,7 +130,7 @@ public final class ProcessPipeline {
 
         DataStream<LateActivity> late = tagged(kpis.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
                 .union(tagged(pageViews.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
-                        tagged(assigned.getSideOutput(ActiveUsersWindowAssigner.LATE), OperatorNames.ACTIVE_USERS),
+                        tagged(activeSlides.getSideOutput(ActiveUserSlides.LATE), OperatorNames.ACTIVE_USERS),
                         tagged(sessions.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
                         tagged(counts.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
         DataStream<LateActivity> lateScores = engagement == null ? null : engagement.build(env);
@@ -153,8 +146,8 @@ public final class ProcessPipeline {
     }
 
     /**
-     * The activities partitioned by user once, for the three per-user operators (session_kpis,
-     * user_sessions, aggregated_counts): one shuffle instead of three, and the three run chained
+     * The activities partitioned by user once, for the per-user operators (session_kpis, active_users' slides,
+     * user_sessions, aggregated_counts): one shuffle instead of four, and the four run chained
      * behind it. The pass-through map is what the shuffle feeds; the stream after it is partitioned
      * exactly as {@code keyBy(userId)}, so it is reinterpreted as keyed by user.
      */
@@ -179,6 +172,30 @@ public final class ProcessPipeline {
                         new CachingKeyedProcessOperator<>(new SessionKpiWindows(KPI_WINDOW, lateness, late), stateCacheKeys))
                 // "-v3": keyed by user since 0.3 (by user and device before; Flink's window operator before 0.2).
                 .uid(OperatorNames.SESSION_KPIS + "-v3").name(OperatorNames.SESSION_KPIS);
+    }
+
+    /**
+     * active_users, per user: the start of each open 5-minute sliding window a user is new to (and
+     * the user's late records); chained behind the shuffle by user, like the other per-user outputs.
+     */
+    public static SingleOutputStreamOperator<Long> activeUserSlides(KeyedStream<Activity, String> byUser, Duration lateness,
+                                                                   int stateCacheKeys) {
+        return byUser
+                .transform(OperatorNames.ACTIVE_USERS + " slides", Types.LONG, new CachingKeyedProcessOperator<>(
+                        new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), stateCacheKeys))
+                // Since 0.3; before, a window assigner before the shuffles and a set of users per window.
+                .uid("active_users-slides").name(OperatorNames.ACTIVE_USERS + " slides");
+    }
+
+    /** active_users, per window: the users the slides operator sent to it, added up. */
+    public static SingleOutputStreamOperator<ActiveUsers> activeUsers(DataStream<Long> windowStarts, Duration lateness,
+                                                                     int stateCacheKeys) {
+        return windowStarts
+                .keyBy(start -> start, Types.LONG)
+                .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
+                        new CachingKeyedProcessOperator<>(new ActiveUsersCounter(ACTIVE_USERS_SIZE, lateness), stateCacheKeys))
+                // "-v2": a count per window since 0.3 (a set of users per window before).
+                .uid(OperatorNames.ACTIVE_USERS + "-v2").name(OperatorNames.ACTIVE_USERS);
     }
 
     /** user_sessions: start/end per user, closed by session_end or the inactivity timeout. */

@@ -6,16 +6,17 @@ import static io.pulse.process.pipeline.Fixtures.event;
 import static io.pulse.process.pipeline.Fixtures.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pulse.process.model.Activity;
 import io.pulse.process.model.ActiveUsers;
+import io.pulse.process.model.Activity;
 import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,72 +24,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ActiveUsersHarnessTest {
     private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
     private static final Duration ONE_MINUTE = Duration.ofMinutes(1);
+    private static final int CACHE_KEYS = ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS;
 
-    @Test
-    void anEventBelongsToFiveSlidingWindows() throws Exception {
-        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
-                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
-        harness.open();
-        harness.processElement(record(event("A", "click", atSeconds(7 * 60 + 30))));
-        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart)
-                .containsExactly(at(7), at(6), at(5), at(4), at(3));
-        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).isNull();
-        harness.close();
-    }
-
-    @Test
-    void anEventThatMissesAClosedWindowIsRoutedOnceAndCountedInTheOpenOnes() throws Exception {
-        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
-                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
-        harness.open();
-        harness.processWatermark(at(9) - 1); // windows ending at 8 and 9 minutes have closed
-        Activity partlyLate = event("A", "click", atSeconds(7 * 60 + 30));
-        harness.processElement(record(partlyLate));
-        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart).containsExactly(at(7), at(6), at(5));
-        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).extracting(StreamRecord::getValue)
-                .containsExactly(partlyLate);
-        harness.close();
-    }
-
-    @Test
-    void aUserIsSentOncePerWindowNotOncePerEvent() throws Exception {
-        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
-                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ZERO)));
-        harness.open();
-        harness.processElement(record(event("A", "click", atSeconds(10))));
-        harness.processElement(record(event("A", "click", atSeconds(20))));
-        harness.processElement(record(event("A", "click", atSeconds(70))));
-        assertThat(harness.extractOutputValues()).extracting(a -> a.windowStart)
-                .containsExactly(at(0), at(-1), at(-2), at(-3), at(-4), at(1));
-        harness.close();
-    }
-
-    @Test
-    void aUserInMoreOpenWindowsThanItRemembersIsStillSentToEveryOne() throws Exception {
-        // 30 min allowed lateness keeps ~35 windows open; the assigner remembers 8 per user and may
-        // send a repeat (the counter drops it), never miss a window.
-        var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(
-                new ActiveUsersWindowAssigner(FIVE_MINUTES, ONE_MINUTE, Duration.ofMinutes(30))));
-        harness.open();
-        harness.processWatermark(at(0));
-        java.util.Set<Long> expected = new java.util.TreeSet<>();
-        for (int minute = 20; minute >= 0; minute -= 2) { // backwards in time
-            harness.processElement(record(event("A", "click", at(minute) + 30_000)));
-            for (int w = 0; w < 5; w++) {
-                expected.add(at(minute - w));
-            }
-        }
-        assertThat(new java.util.TreeSet<>(harness.extractOutputValues().stream().map(a -> a.windowStart).toList()))
-                .isEqualTo(expected);
-        assertThat(harness.getSideOutput(ActiveUsersWindowAssigner.LATE)).isNull();
-        harness.close();
-    }
-
-    private static KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> counter(
-            int cacheKeys, OperatorSubtaskState restoreFrom) throws Exception {
+    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Long> slides(Duration lateness, int cacheKeys,
+                                                                                      OperatorSubtaskState restoreFrom) throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
-                new DistinctUserCounter(FIVE_MINUTES, Duration.ZERO), cacheKeys), (ActiveUsersWindowAssigner.Assignment a) -> a.windowStart,
-                Types.LONG);
+                new ActiveUserSlides(FIVE_MINUTES, ONE_MINUTE, lateness), cacheKeys), (Activity a) -> a.userId, Types.STRING);
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
         }
@@ -96,28 +37,140 @@ class ActiveUsersHarnessTest {
         return harness;
     }
 
-    private static void assign(KeyedOneInputStreamOperatorTestHarness<Long, ActiveUsersWindowAssigner.Assignment, ActiveUsers> harness,
-                               long windowStart, String... users) throws Exception {
-        for (String user : users) {
-            harness.processElement(new StreamRecord<>(new ActiveUsersWindowAssigner.Assignment(windowStart, user), windowStart));
+    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Long> slides(Duration lateness) throws Exception {
+        return slides(lateness, CACHE_KEYS, null);
+    }
+
+    private static void assertNoStateLeft(KeyedOneInputStreamOperatorTestHarness<String, Activity, ?> harness) throws Exception {
+        harness.processWatermark(Long.MAX_VALUE);
+        harness.prepareSnapshotPreBarrier(99);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(PendingTimers.of(harness)).isZero();
+        harness.close();
+    }
+
+    @Test
+    void anEventBelongsToFiveSlidingWindows() throws Exception {
+        var harness = slides(Duration.ZERO);
+        harness.processElement(record(event("A", "click", atSeconds(7 * 60 + 30))));
+        assertThat(harness.extractOutputValues()).containsExactly(at(7), at(6), at(5), at(4), at(3));
+        assertThat(harness.getSideOutput(ActiveUserSlides.LATE)).isNull();
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void anEventThatMissesAClosedWindowIsRoutedOnceAndCountedInTheOpenOnes() throws Exception {
+        var harness = slides(Duration.ZERO);
+        harness.processWatermark(at(9) - 1); // windows ending at 8 and 9 minutes have closed
+        Activity partlyLate = event("A", "click", atSeconds(7 * 60 + 30));
+        harness.processElement(record(partlyLate));
+        assertThat(harness.extractOutputValues()).containsExactly(at(7), at(6), at(5));
+        assertThat(harness.getSideOutput(lateTag())).extracting(StreamRecord::getValue)
+                .containsExactly(partlyLate);
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void anEventInNoOpenWindowIsRoutedAndLeavesNoState() throws Exception {
+        var harness = slides(Duration.ZERO);
+        harness.processWatermark(at(13) - 1);
+        Activity late = event("A", "click", atSeconds(7 * 60 + 30));
+        harness.processElement(record(late));
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(lateTag())).extracting(StreamRecord::getValue).containsExactly(late);
+        harness.prepareSnapshotPreBarrier(1);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void aUserIsSentOncePerWindowNotOncePerEvent() throws Exception {
+        var harness = slides(Duration.ZERO);
+        harness.processElement(record(event("A", "click", atSeconds(10))));
+        harness.processElement(record(event("A", "click", atSeconds(20))));
+        harness.processElement(record(event("A", "click", atSeconds(70))));
+        harness.processElement(record(event("B", "click", atSeconds(30))));
+        assertThat(harness.extractOutputValues()).containsExactly(at(0), at(-1), at(-2), at(-3), at(-4), at(1),
+                at(0), at(-1), at(-2), at(-3), at(-4));
+        assertNoStateLeft(harness);
+    }
+
+    @Test
+    void outOfOrderSlidesStillSendEachWindowExactlyOnce() throws Exception {
+        // 30 min allowed lateness keeps ~35 windows open; events go backwards and forwards in time.
+        var harness = slides(Duration.ofMinutes(30));
+        harness.processWatermark(at(0));
+        TreeSet<Long> expected = new TreeSet<>();
+        for (int minute : new int[] {20, 18, 3, 11, 19, 4, 0, 27, 12}) {
+            harness.processElement(record(event("A", "click", at(minute) + 30_000)));
+            for (int w = 0; w < 5; w++) {
+                expected.add(at(minute - w));
+            }
+        }
+        List<Long> sent = harness.extractOutputValues();
+        assertThat(sent).doesNotHaveDuplicates();
+        assertThat(new TreeSet<>(sent)).isEqualTo(expected);
+        assertThat(harness.getSideOutput(lateTag())).isNull();
+        assertNoStateLeft(harness);
+    }
+
+    @ParameterizedTest(name = "{0} keys cached")
+    @ValueSource(ints = {0, 1, CACHE_KEYS})
+    void aRestoredUserIsNotSentAgainToItsWindows(int cacheKeys) throws Exception {
+        var before = slides(Duration.ZERO, cacheKeys, null);
+        before.processElement(record(event("A", "click", atSeconds(10))));
+        before.processElement(record(event("B", "click", atSeconds(10))));
+        before.prepareSnapshotPreBarrier(1); // a failover: checkpoint, then a new instance restored from it
+        OperatorSubtaskState checkpoint = before.snapshot(1, 1);
+        List<Long> sentBefore = new ArrayList<>(before.extractOutputValues());
+        before.close();
+
+        var harness = slides(Duration.ZERO, cacheKeys, checkpoint);
+        harness.processElement(record(event("A", "click", atSeconds(50))));
+        harness.processElement(record(event("A", "click", atSeconds(70))));
+        assertThat(sentBefore).hasSize(10);
+        assertThat(harness.extractOutputValues()).containsExactly(at(1));
+        // the restored timer cleans the users up: no state and no timer left
+        assertNoStateLeft(harness);
+    }
+
+    private static org.apache.flink.util.OutputTag<Activity> lateTag() {
+        return ActiveUserSlides.LATE;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<Long, Long, ActiveUsers> counter(int cacheKeys, OperatorSubtaskState restoreFrom)
+            throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
+                new ActiveUsersCounter(FIVE_MINUTES, Duration.ZERO), cacheKeys), (Long start) -> start, Types.LONG);
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
+        harness.open();
+        return harness;
+    }
+
+    private static void send(KeyedOneInputStreamOperatorTestHarness<Long, Long, ActiveUsers> harness, long windowStart, int users)
+            throws Exception {
+        for (int i = 0; i < users; i++) {
+            harness.processElement(new StreamRecord<>(windowStart, windowStart));
         }
     }
 
     @ParameterizedTest(name = "{0} keys cached")
-    @ValueSource(ints = {0, 1, ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS})
-    void distinctUsersPerWindowAcrossARestoreAndNoStateLeft(int cacheKeys) throws Exception {
+    @ValueSource(ints = {0, 1, CACHE_KEYS})
+    void usersPerWindowAddUpAcrossARestoreAndNoStateLeft(int cacheKeys) throws Exception {
         var before = counter(cacheKeys, null);
-        assign(before, at(0), "A", "B", "A");
-        assign(before, at(1), "A");
+        send(before, at(0), 2);
+        send(before, at(1), 1);
         before.prepareSnapshotPreBarrier(1); // a failover: checkpoint, then a new instance restored from it
         OperatorSubtaskState checkpoint = before.snapshot(1, 1);
         before.close();
 
         var harness = counter(cacheKeys, checkpoint);
-        assign(harness, at(0), "A", "C", "B", "A"); // A and B are known only to the restored state
+        send(harness, at(0), 1); // on top of the restored 2
         harness.processWatermark(at(5) - 1);
         assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3));
-        assign(harness, at(1), "B", "A");
+        send(harness, at(1), 1);
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(harness.extractOutputValues()).containsExactly(new ActiveUsers(at(0), at(5), 3), new ActiveUsers(at(1), at(6), 2));
         harness.prepareSnapshotPreBarrier(2);

@@ -1,0 +1,129 @@
+package io.pulse.process.pipeline;
+
+import io.pulse.process.model.Activity;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * First half of active_users, keyed by user (chained behind "partition by user"): the slides
+ * (1-minute steps) in which the user was active, kept while a window containing one is open, and
+ * for an event in a slide new to the user, the start of every open window (5 minutes, sliding,
+ * epoch-aligned, half-open) that the user was not in yet. {@link ActiveUsersCounter} adds them up
+ * per window: every user lives in one subtask and is sent once per window, so the sum is the exact
+ * number of distinct users, with no set of users per window anywhere.
+ *
+ * <p>Flink's own sliding windows would count an event in its open windows and drop it from the
+ * closed ones without a trace; here an event that misses any of its windows also goes to the late
+ * output, once, and counts in the open ones. The state of a user goes once every window of the
+ * user's last slide has closed (one timer, in the state, on the operator's queue).
+ */
+public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Long, ActiveUserSlides.Slides> {
+    public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.ACTIVE_USERS, Activity.TYPE);
+
+    /** The starts of a user's active slides whose latest window is open, ascending; the user's one timer. */
+    public static class Slides {
+        public long[] starts = new long[0];
+        public long timer = KeyTimer.NONE;
+
+        public static final TypeInformation<Slides> TYPE = Types.POJO(Slides.class,
+                Map.of("starts", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+    }
+
+    private final SlidingWindows windows;
+
+    public ActiveUserSlides(Duration size, Duration slide, Duration allowedLateness) {
+        super("active-slides", Slides.TYPE);
+        this.windows = new SlidingWindows(size, slide, allowedLateness);
+    }
+
+    @Override
+    long timerOf(Slides value) {
+        return value.timer;
+    }
+
+    @Override
+    public void processElement(Activity activity, Context ctx, Collector<Long> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long t = activity.eventTime;
+        long slide = windows.lastStart(t); // also the start of the latest window containing t, which closes last
+        if (windows.isClosed(slide, watermark)) {
+            ctx.output(LATE, activity); // in no open window
+            return;
+        }
+        long earliest = slide - windows.size + windows.slide;
+        Slides user = state.value();
+        long[] starts = user == null ? new long[0] : user.starts;
+        if (Arrays.binarySearch(starts, slide) < 0) {
+            for (long start = slide; start >= earliest && !windows.isClosed(start, watermark); start -= windows.slide) {
+                if (!anyIn(starts, start, start + windows.size)) {
+                    out.collect(start);
+                }
+            }
+            if (user == null) {
+                user = new Slides();
+            }
+            user.starts = withOpen(starts, slide, watermark);
+            user.timer = KeyTimer.by(timers, user.timer, lastCleanup(user.starts));
+            state.update(user);
+        }
+        if (windows.isClosed(earliest, watermark)) {
+            ctx.output(LATE, activity); // missed a closed window, counted in the open ones
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Long> out) throws Exception {
+        Slides user = state.value();
+        if (user == null || user.timer != timestamp) {
+            return; // a replaced timer: not this user's current one
+        }
+        long watermark = ctx.timerService().currentWatermark();
+        user.starts = withOpen(user.starts, Long.MIN_VALUE, watermark);
+        if (user.starts.length == 0) {
+            state.clear();
+            return;
+        }
+        user.timer = KeyTimer.move(timers, lastCleanup(user.starts));
+        state.update(user);
+    }
+
+    /** When every window of the latest slide has closed. */
+    private long lastCleanup(long[] starts) {
+        long latest = starts[starts.length - 1];
+        long cleanup = latest + windows.size - 1 + windows.allowedLateness;
+        return cleanup >= latest ? cleanup : Long.MAX_VALUE;
+    }
+
+    /** True when a start in the sorted array lies in [from, to). */
+    static boolean anyIn(long[] sorted, long from, long to) {
+        int at = Arrays.binarySearch(sorted, from);
+        if (at >= 0) {
+            return true;
+        }
+        int next = -at - 1;
+        return next < sorted.length && sorted[next] < to;
+    }
+
+    /** The slides whose latest window is still open, plus {@code add} (Long.MIN_VALUE: none), sorted. */
+    private long[] withOpen(long[] starts, long add, long watermark) {
+        int from = 0;
+        while (from < starts.length && windows.isClosed(starts[from], watermark)) {
+            from++;
+        }
+        if (add == Long.MIN_VALUE) {
+            return from == 0 ? starts : Arrays.copyOfRange(starts, from, starts.length);
+        }
+        int at = Arrays.binarySearch(starts, from, starts.length, add);
+        at = at >= 0 ? at : -at - 1;
+        long[] kept = new long[starts.length - from + 1];
+        System.arraycopy(starts, from, kept, 0, at - from);
+        kept[at - from] = add;
+        System.arraycopy(starts, at, kept, at - from + 1, starts.length - at);
+        return kept;
+    }
+}
