@@ -75,8 +75,8 @@ class EndToEndITCase {
     private static final long T0 = Instant.parse("2025-07-24T12:00:00Z").toEpochMilli();
     private static final long MINUTE = ReferenceModel.MINUTE;
     private static final Duration WAIT = Duration.ofMinutes(3);
-    /** The window operators' vertices (session_kpis, user_sessions and aggregated_counts run chained behind "partition by user"). */
-    private static final List<String> WINDOW_VERTICES = List.of("partition by user", "page_view_counts", "active_users ->");
+    /** The window operators' vertices. */
+    private static final List<String> WINDOW_VERTICES = TestJobs.WINDOW_VERTICES;
     private static TestStack servers;
     private static StackEndpoints stack;
     private static FlinkRest flink;

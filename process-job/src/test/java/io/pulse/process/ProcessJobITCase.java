@@ -240,8 +240,7 @@ class ProcessJobITCase {
             long min = Long.MAX_VALUE;
             for (com.fasterxml.jackson.databind.JsonNode v : vertices) {
                 String name = v.get("name").asText();
-                // session_kpis, user_sessions and aggregated_counts run chained behind "partition by user".
-                if (!(name.startsWith("partition by user") || name.startsWith("page_view_counts") || name.startsWith("active_users ->"))) {
+                if (TestJobs.WINDOW_VERTICES.stream().noneMatch(name::startsWith)) {
                     continue;
                 }
                 com.fasterxml.jackson.databind.JsonNode marks = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(

@@ -10,6 +10,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** How the integration tests run the process job and feed Kafka (shared with the end-to-end suite). */
 public final class TestJobs {
+    /**
+     * Name prefixes of the job's vertices that run window operators: each starts with the watermark
+     * keeper its shuffle feeds (session_kpis, user_sessions, aggregated_counts and active_users'
+     * slides run chained behind "partition by user", page_view_counts behind "partition by page",
+     * the active_users counter behind "partition by window").
+     */
+    public static final java.util.List<String> WINDOW_VERTICES = java.util.List.of(
+            io.pulse.process.pipeline.OperatorNames.PARTITION_BY_USER, io.pulse.process.pipeline.OperatorNames.PARTITION_BY_PAGE,
+            io.pulse.process.pipeline.OperatorNames.PARTITION_BY_WINDOW);
+
     private TestJobs() {}
 
     /** The whole process job on an in-process MiniCluster (parallelism 2, REST on 127.0.0.1:restPort). */

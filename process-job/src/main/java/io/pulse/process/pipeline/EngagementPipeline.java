@@ -78,16 +78,19 @@ public final class EngagementPipeline {
         if (outputs.leaderboard() == null) {
             return null;
         }
-        SingleOutputStreamOperator<LeaderboardWindowAssigner.WindowScore> assigned = changes
-                .keyBy(e -> e.eventId, Types.STRING)
+        // Each shuffle feeds a watermark keeper (ProcessPipeline.partitioned): restored, the keyed
+        // operators decide lateness on the watermark they had, not on none.
+        SingleOutputStreamOperator<LeaderboardWindowAssigner.WindowScore> assigned = ProcessPipeline
+                .partitioned(changes, EngagementPipeline::eventIdOf, Types.STRING, Engagement.TYPE, "partition by event", "by-event")
                 .process(new EngagementChangelog(options.scorer(), options.leaderboardSize(), options.allowedLateness()),
                         ContentScore.TYPE)
                 .uid("engagement-changelog").name("score changes per event")
                 .process(new LeaderboardWindowAssigner(options.leaderboardSize(), options.leaderboardSlide(),
                         options.allowedLateness()), LeaderboardWindowAssigner.WindowScore.TYPE)
                 .uid("leaderboard-windows").name("leaderboard windows");
-        DataStream<LeaderboardWindow> windows = assigned
-                .keyBy(s -> s.windowStart, Types.LONG)
+        DataStream<LeaderboardWindow> windows = ProcessPipeline
+                .partitioned(assigned, EngagementPipeline::windowStartOf, Types.LONG, LeaderboardWindowAssigner.WindowScore.TYPE,
+                        "partition by leaderboard window", "by-leaderboard-window")
                 .process(new LeaderboardCollector(options.leaderboardSize()))
                 .uid(LeaderboardWindowAssigner.OPERATOR).name(LeaderboardWindowAssigner.OPERATOR);
         OutputCounter.sink(windows, "leaderboard", "redis leaderboard", outputs.leaderboard());
@@ -95,5 +98,13 @@ public final class EngagementPipeline {
                 .map(ContentScore::asActivity, io.pulse.process.model.Activity.TYPE).uid("late-leaderboard-activity")
                 .process(new LateEventTagger(LeaderboardWindowAssigner.OPERATOR), LateActivity.TYPE)
                 .uid("late-" + LeaderboardWindowAssigner.OPERATOR).name("late " + LeaderboardWindowAssigner.OPERATOR);
+    }
+
+    private static String eventIdOf(Engagement e) {
+        return e.eventId;
+    }
+
+    private static Long windowStartOf(LeaderboardWindowAssigner.WindowScore s) {
+        return s.windowStart;
     }
 }

@@ -8,5 +8,10 @@ public final class OperatorNames {
     public static final String USER_SESSIONS = "user_sessions";
     public static final String AGGREGATED_COUNTS = "aggregated_counts";
 
+    /** The heads of the window operators' tasks: each shuffle feeds a watermark keeper of this name. */
+    public static final String PARTITION_BY_USER = "partition by user";
+    public static final String PARTITION_BY_PAGE = "partition by page";
+    public static final String PARTITION_BY_WINDOW = "partition by window";
+
     private OperatorNames() {}
 }

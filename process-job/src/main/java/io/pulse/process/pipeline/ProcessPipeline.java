@@ -15,6 +15,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -148,20 +149,41 @@ public final class ProcessPipeline {
     /**
      * The activities partitioned by user once, for the per-user operators (session_kpis, active_users' slides,
      * user_sessions, aggregated_counts): one shuffle instead of four, and the four run chained
-     * behind it. The pass-through map is what the shuffle feeds; the stream after it is partitioned
-     * exactly as {@code keyBy(userId)}, so it is reinterpreted as keyed by user.
+     * behind it.
      */
     public static KeyedStream<Activity, String> byUser(DataStream<Activity> activities) {
-        // A plain DataStream over the keyBy's partitioning: a map on the KeyedStream itself would be a
-        // keyed operator, with a key set in RocksDB for every record and a state backend of its own.
-        DataStream<Activity> shuffled = new DataStream<>(activities.getExecutionEnvironment(),
-                activities.keyBy(ProcessPipeline::userOf, Types.STRING).getTransformation());
-        DataStream<Activity> partitioned = shuffled.map(a -> a, Activity.TYPE).uid("by-user").name("partition by user");
-        return DataStreamUtils.reinterpretAsKeyedStream(partitioned, ProcessPipeline::userOf, Types.STRING);
+        return partitioned(activities, ProcessPipeline::userOf, Types.STRING, Activity.TYPE, OperatorNames.PARTITION_BY_USER, "by-user");
+    }
+
+    /**
+     * {@code keyBy(key)} into a {@link WatermarkKeeper} at the head of the task, reinterpreted as
+     * keyed by the same key (the keeper passes records on as they come, so the partitioning is
+     * keyBy's). The keeper checkpoints the watermark the task's operators had, after Flink's valve
+     * over all upstream subtasks, and gives it back on restore before any record: the restored
+     * window operators decide lateness as they did before the failure, instead of starting from no
+     * watermark until every upstream subtask has re-emitted its own (when a replayed record that had
+     * been late could open a window already emitted and cleaned up, and its partial row overwrite
+     * the full one).
+     */
+    static <T, K> KeyedStream<T, K> partitioned(DataStream<T> stream, KeySelector<T, K> key, TypeInformation<K> keyType,
+                                               TypeInformation<T> type, String name, String uid) {
+        // A plain DataStream over the keyBy's partitioning: an operator on the KeyedStream itself would
+        // be a keyed one, with a key set in RocksDB for every record and a state backend of its own.
+        DataStream<T> shuffled = new DataStream<>(stream.getExecutionEnvironment(), stream.keyBy(key, keyType).getTransformation());
+        DataStream<T> kept = shuffled.transform(name, type, new WatermarkKeeper<>()).uid(uid).name(name);
+        return DataStreamUtils.reinterpretAsKeyedStream(kept, key, keyType);
     }
 
     private static String userOf(Activity a) {
         return a.userId;
+    }
+
+    private static String pageOf(Activity a) {
+        return a.page;
+    }
+
+    private static Long windowStartOf(Long windowStart) {
+        return windowStart;
     }
 
     /** session_kpis: 5-minute tumbling windows per (user, device). */
@@ -190,8 +212,7 @@ public final class ProcessPipeline {
     /** active_users, per window: the users the slides operator sent to it, added up. */
     public static SingleOutputStreamOperator<ActiveUsers> activeUsers(DataStream<Long> windowStarts, Duration lateness,
                                                                      int stateCacheKeys) {
-        return windowStarts
-                .keyBy(start -> start, Types.LONG)
+        return partitioned(windowStarts, ProcessPipeline::windowStartOf, Types.LONG, Types.LONG, OperatorNames.PARTITION_BY_WINDOW, "by-window")
                 .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
                         new CachingKeyedProcessOperator<>(new ActiveUsersCounter(ACTIVE_USERS_SIZE, lateness), stateCacheKeys))
                 // "-v2": a count per window since 0.3 (a set of users per window before).
@@ -211,8 +232,7 @@ public final class ProcessPipeline {
     /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */
     public static SingleOutputStreamOperator<PageViewCount> pageViewCounts(DataStream<Activity> pageViews, Duration lateness,
                                                                           OutputTag<Activity> late, int stateCacheKeys) {
-        return pageViews
-                .keyBy(a -> a.page, Types.STRING)
+        return partitioned(pageViews, ProcessPipeline::pageOf, Types.STRING, Activity.TYPE, OperatorNames.PARTITION_BY_PAGE, "by-page")
                 .transform(OperatorNames.PAGE_VIEW_COUNTS, TypeInformation.of(PageViewCount.class),
                         new CachingKeyedProcessOperator<>(new PageViewWindows(PAGE_VIEW_WINDOW, lateness, late), stateCacheKeys))
                 // "-v2": the state of Flink's tumbling window operator (before 0.3) does not carry over.
