@@ -4,11 +4,8 @@ import io.pulse.model.codec.DecodeResult;
 import io.pulse.model.codec.UserEventCodec;
 import io.pulse.process.ProcessJob;
 import io.pulse.process.ProcessSettings;
-import io.pulse.process.model.Activity;
 import io.pulse.process.model.DecodedRecord;
-import io.pulse.process.pipeline.DeadLetterRouter;
 import io.pulse.process.pipeline.ProcessPipeline;
-import io.pulse.process.pipeline.WatermarkKeeper;
 import io.pulse.process.source.ActivityRecordDeserializer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -210,11 +206,7 @@ public final class ProcessBenchmark {
      */
     static long shuffleByUser(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
         BenchJob job = BenchJob.create(bootstrap, topic, stateBackend);
-        DataStream<Activity> activities = job.env()
-                .fromSource(job.source(), ProcessPipeline.watermarks(job.settings().pipeline), "kafka " + topic)
-                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>())
-                .process(new DeadLetterRouter(), Activity.TYPE);
-        ProcessPipeline.byUser(activities).sinkTo(new DiscardingSink<>());
+        ProcessPipeline.byUser(ProcessPipeline.decoded(job.env(), job.source(), job.settings().pipeline)).sinkTo(new DiscardingSink<>());
         job.run("bench-shuffle-by-user");
         return expected;
     }

@@ -77,11 +77,7 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Lon
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Long> out) throws Exception {
-        Slides user = state.value();
-        if (user == null || user.timer != timestamp) {
-            return; // a replaced timer: not this user's current one
-        }
+    void onKeyTimer(Slides user, OnTimerContext ctx, Collector<Long> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         user.starts = withOpen(user.starts, Long.MIN_VALUE, watermark);
         if (user.starts.length == 0) {

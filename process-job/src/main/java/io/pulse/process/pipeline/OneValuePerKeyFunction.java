@@ -9,6 +9,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
 
 /**
  * A keyed function whose whole state per key is one cached value, which also holds the key's one
@@ -32,6 +33,20 @@ abstract class OneValuePerKeyFunction<IN, OUT, V> extends KeyedProcessFunction<S
 
     /** The key's timer as its value holds it ({@link KeyTimer#NONE}: none). */
     abstract long timerOf(V value);
+
+    /**
+     * The key's one timer fired (a replaced timer, which still fires, never gets here): the function
+     * does what is due and then sets the next timer ({@link KeyTimer#move}) or clears the state.
+     */
+    abstract void onKeyTimer(V value, OnTimerContext ctx, Collector<OUT> out) throws Exception;
+
+    @Override
+    public final void onTimer(long timestamp, OnTimerContext ctx, Collector<OUT> out) throws Exception {
+        V value = state.value();
+        if (value != null && timerOf(value) == timestamp) {
+            onKeyTimer(value, ctx, out);
+        }
+    }
 
     @Override
     public void open(Configuration parameters) {

@@ -97,10 +97,7 @@ public final class ProcessPipeline {
 
     /** Builds the dataflow; returns the stream of valid activities. */
     public DataStream<Activity> build(StreamExecutionEnvironment env) {
-        SingleOutputStreamOperator<Activity> activities = env
-                .fromSource(activitySource, watermarks(options), "kafka user_activity").uid("activity-source")
-                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>()).uid("watermark-keeper")
-                .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
+        SingleOutputStreamOperator<Activity> activities = decoded(env, activitySource, options);
         activities.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
                 .map(new OutputCounter<>("dead_letter"), DecodedRecord.TYPE).uid("count-dead-letter")
                 .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
@@ -144,6 +141,18 @@ public final class ProcessPipeline {
         OutputCounter.sink(activities, "lake", "parquet lake", rawOutputs.lake());
         OutputCounter.sink(activities, "enriched_activity", "kafka enriched_activity", rawOutputs.enrichedActivity());
         return activities;
+    }
+
+    /**
+     * The activity source with event time (its watermark kept across restarts), decoded: valid
+     * activities out, undecodable records to the {@link DeadLetterRouter#DEAD_LETTERS} side output.
+     */
+    public static SingleOutputStreamOperator<Activity> decoded(StreamExecutionEnvironment env, Source<DecodedRecord, ?, ?> source,
+                                                                Options options) {
+        return env
+                .fromSource(source, watermarks(options), "kafka user_activity").uid("activity-source")
+                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>()).uid("watermark-keeper")
+                .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
     }
 
     /**

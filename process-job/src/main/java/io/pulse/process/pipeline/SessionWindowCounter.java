@@ -116,13 +116,8 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SessionCount> out) throws Exception {
+    void onKeyTimer(Windows user, OnTimerContext ctx, Collector<SessionCount> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
-        Windows user = state.value();
-        if (user == null || user.timer != timestamp) {
-            return; // a replaced timer: not this user's current one
-        }
-        user.timer = KeyTimer.NONE;
         long[] w = user.windows;
         int kept = 0;
         long next = Long.MAX_VALUE;

@@ -117,12 +117,7 @@ abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activ
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<OUT> out) throws Exception {
-        Windows key = state.value();
-        if (key == null || key.timer != timestamp) {
-            return; // a replaced timer: not this key's current one
-        }
-        key.timer = KeyTimer.NONE;
+    void onKeyTimer(Windows key, OnTimerContext ctx, Collector<OUT> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         int stride = stride();
         long[] w = key.windows;

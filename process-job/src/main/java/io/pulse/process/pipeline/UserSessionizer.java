@@ -93,12 +93,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSession> out) throws Exception {
-        UserState user = state.value();
-        if (user == null || user.timer != timestamp) {
-            return; // a replaced timer: not this user's current one
-        }
-        user.timer = KeyTimer.NONE;
+    void onKeyTimer(UserState user, OnTimerContext ctx, Collector<UserSession> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         String key = ctx.getCurrentKey();
         long[] p = user.pending;
