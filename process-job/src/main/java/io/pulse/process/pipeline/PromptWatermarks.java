@@ -11,10 +11,16 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
  * {@link WatermarkKeeper} this makes a checkpoint carry (within one step) the watermark its records
  * imply: a periodic-only generator may not yet have emitted it when the barrier passes, and after a
  * restore nothing re-reads those records to emit it.
+ *
+ * <p>The step only matters while the job catches up (a backlog moves event time far faster than the
+ * 200-ms periodic emission); live, the periodic emission comes first. It is 10 s of event time,
+ * a twelfth of the default bound: every watermark goes through every operator and shuffle, and at
+ * 1 s a backlog of this data set carried one watermark per ~20 records (about a sixth of the job's
+ * CPU, `./pulse bench process`).
  */
 public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
     /** How far (event time) the watermark moves before it is emitted between periodic emissions. */
-    static final long STEP_MILLIS = 1000;
+    static final long STEP_MILLIS = 10_000;
 
     private final long bound;
     private long maxTimestamp;
