@@ -18,7 +18,7 @@ import org.apache.flink.util.Collector;
  * aggregated_counts.
  */
 abstract class OneValuePerKeyFunction<IN, OUT, V> extends KeyedProcessFunction<String, IN, OUT>
-        implements CachingKeyedProcessOperator.OwnTimers {
+        implements CachingKeyedProcessOperator.OwnTimers, CachingKeyedProcessOperator.TimerState {
     private final String stateName;
     private final TypeInformation<V> type;
     /** The key's value (null: nothing kept for the key). */
@@ -59,8 +59,13 @@ abstract class OneValuePerKeyFunction<IN, OUT, V> extends KeyedProcessFunction<S
     }
 
     @Override
-    public final void bind(KeyTimers timers) {
-        this.timers = timers;
+    public final void bind(CachingKeyedProcessOperator.OwnTimerQueue queue) {
+        this.timers = queue.of(0);
+    }
+
+    @Override
+    public final List<CachingKeyedProcessOperator.TimerState> timerStates() {
+        return List.of(this);
     }
 
     @Override

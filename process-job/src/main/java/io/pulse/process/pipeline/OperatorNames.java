@@ -13,5 +13,8 @@ public final class OperatorNames {
     public static final String PARTITION_BY_PAGE = "partition by page";
     public static final String PARTITION_BY_WINDOW = "partition by window";
 
+    /** The one operator behind the shuffle by user that computes the four per-user outputs. */
+    public static final String PER_USER = "per user: session_kpis, active_users slides, user_sessions, aggregated_counts";
+
     private OperatorNames() {}
 }

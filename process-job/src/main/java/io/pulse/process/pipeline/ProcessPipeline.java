@@ -9,6 +9,7 @@ import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
 import io.pulse.process.state.CachingKeyedProcessOperator;
+import io.pulse.process.state.FusedFunctions;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -34,6 +35,13 @@ public final class ProcessPipeline {
     public static final Duration PAGE_VIEW_WINDOW = Duration.ofMinutes(1);
     public static final Duration ACTIVE_USERS_SIZE = Duration.ofMinutes(5);
     public static final Duration ACTIVE_USERS_SLIDE = Duration.ofMinutes(1);
+
+    /** The rows of the per-user operator ({@link #perUser}), one side output per output. */
+    public static final OutputTag<SessionKpi> SESSION_KPI_ROWS = new OutputTag<>(OperatorNames.SESSION_KPIS, TypeInformation.of(SessionKpi.class));
+    public static final OutputTag<Long> ACTIVE_USER_SLIDES = new OutputTag<>(OperatorNames.ACTIVE_USERS + " slides", Types.LONG);
+    public static final OutputTag<UserSession> USER_SESSION_ROWS = new OutputTag<>(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class));
+    public static final OutputTag<SessionCount> AGGREGATED_COUNT_ROWS = new OutputTag<>(OperatorNames.AGGREGATED_COUNTS,
+            TypeInformation.of(SessionCount.class));
 
     /**
      * Time settings of the pipeline, and how many keys each keyed operator keeps on the heap between
@@ -103,34 +111,26 @@ public final class ProcessPipeline {
                 .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
 
         Duration lateness = options.allowedLateness();
-        KeyedStream<Activity, String> byUser = byUser(activities);
-
         OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
-        SingleOutputStreamOperator<SessionKpi> kpis = sessionKpis(byUser, lateness, kpiLate, options.stateCacheKeys());
-        sink(kpis, OperatorNames.SESSION_KPIS, outputs.sessionKpis());
+        OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
+        SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options, kpiLate, countLate);
+        sink(perUser.getSideOutput(SESSION_KPI_ROWS), OperatorNames.SESSION_KPIS, outputs.sessionKpis());
+        sink(perUser.getSideOutput(USER_SESSION_ROWS), OperatorNames.USER_SESSIONS, outputs.userSessions());
+        sink(perUser.getSideOutput(AGGREGATED_COUNT_ROWS), OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
+        SingleOutputStreamOperator<ActiveUsers> activeUsers = activeUsers(perUser.getSideOutput(ACTIVE_USER_SLIDES), lateness,
+                options.stateCacheKeys());
+        sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
 
         OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
         SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(
                 activities.filter(PageViewWindows::isPageView).uid("page-views-only"), lateness, pageLate, options.stateCacheKeys());
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
-        SingleOutputStreamOperator<Long> activeSlides = activeUserSlides(byUser, lateness, options.stateCacheKeys());
-        SingleOutputStreamOperator<ActiveUsers> activeUsers = activeUsers(activeSlides, lateness, options.stateCacheKeys());
-        sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
-
-        SingleOutputStreamOperator<UserSession> sessions = userSessions(byUser, options.userSessionTimeout(), options.stateCacheKeys());
-        sink(sessions, OperatorNames.USER_SESSIONS, outputs.userSessions());
-
-        OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        SingleOutputStreamOperator<SessionCount> counts = aggregatedCounts(byUser, options.sessionGap(), lateness, countLate,
-                options.stateCacheKeys());
-        sink(counts, OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
-
-        DataStream<LateActivity> late = tagged(kpis.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
+        DataStream<LateActivity> late = tagged(perUser.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
                 .union(tagged(pageViews.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
-                        tagged(activeSlides.getSideOutput(ActiveUserSlides.LATE), OperatorNames.ACTIVE_USERS),
-                        tagged(sessions.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
-                        tagged(counts.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
+                        tagged(perUser.getSideOutput(ActiveUserSlides.LATE), OperatorNames.ACTIVE_USERS),
+                        tagged(perUser.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
+                        tagged(perUser.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
         DataStream<LateActivity> lateScores = engagement == null ? null : engagement.build(env);
         if (lateScores != null) {
             late = late.union(lateScores);
@@ -195,7 +195,29 @@ public final class ProcessPipeline {
         return windowStart;
     }
 
-    /** session_kpis: 5-minute tumbling windows per (user, device). */
+    /**
+     * The four per-user outputs (session_kpis, active_users' slides, user_sessions, aggregated_counts)
+     * computed by one operator behind the shuffle by user ({@link FusedFunctions}): each is the same
+     * function the single-output builders below run on its own, its rows a side output of this operator
+     * ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES}, {@link #USER_SESSION_ROWS},
+     * {@link #AGGREGATED_COUNT_ROWS}), its late records on its late tag as before.
+     */
+    public static SingleOutputStreamOperator<Void> perUser(KeyedStream<Activity, String> byUser, Options options,
+                                                           OutputTag<Activity> kpiLate, OutputTag<Activity> countLate) {
+        Duration lateness = options.allowedLateness();
+        FusedFunctions<String, Activity> functions = new FusedFunctions<>(
+                new FusedFunctions.Part<>(new SessionKpiWindows(KPI_WINDOW, lateness, kpiLate), SESSION_KPI_ROWS),
+                new FusedFunctions.Part<>(new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), ACTIVE_USER_SLIDES),
+                new FusedFunctions.Part<>(new UserSessionizer(options.userSessionTimeout()), USER_SESSION_ROWS),
+                new FusedFunctions.Part<>(new SessionWindowCounter(options.sessionGap(), lateness, countLate), AGGREGATED_COUNT_ROWS));
+        return byUser
+                .transform(OperatorNames.PER_USER, Types.VOID, new CachingKeyedProcessOperator<>(functions, options.stateCacheKeys()))
+                // Since 0.4; one operator per output before (uids session_kpis-v3, active_users-slides,
+                // user_sessions-v2, aggregated_counts-v2), whose state does not carry over.
+                .uid("per-user").name(OperatorNames.PER_USER);
+    }
+
+    /** session_kpis: 5-minute tumbling windows per (user, device); the per-user operator runs the same function. */
     public static SingleOutputStreamOperator<SessionKpi> sessionKpis(KeyedStream<Activity, String> byUser, Duration lateness,
                                                                     OutputTag<Activity> late, int stateCacheKeys) {
         return byUser
@@ -267,7 +289,7 @@ public final class ProcessPipeline {
         return late.process(new LateEventTagger(operator), LateActivity.TYPE).uid("late-" + operator).name("late " + operator);
     }
 
-    private static <T> void sink(SingleOutputStreamOperator<T> rows, String output, Sink<T> sink) {
+    private static <T> void sink(DataStream<T> rows, String output, Sink<T> sink) {
         OutputCounter.sink(rows, output, "postgres " + output, sink);
     }
 }

@@ -22,8 +22,11 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>A row depends only on each event's time and on whether it starts, ends or neither, so the
  * buffer holds (time, rank) pairs, not events; the user's buffer and open session are one value
- * (one state read and write per event) with one event-time timer, at the earliest time something
- * is due: the first buffered event or the open session's timeout. Run by a
+ * (one state read and write per event) with one event-time timer, at the earliest time a row can be
+ * due ({@link #nextDue}): the first buffered session_start, logout or session_end, the first gap of
+ * the timeout or more, or the last event + the timeout. Buffered events the watermark has passed are
+ * applied when that timer fires, not one timer per event (which made this output fire a timer for
+ * almost every record); the rows and the watermark that emits each are the same. Run by a
  * {@link CachingKeyedProcessOperator}, the values of active users stay on the heap between checkpoints.
  */
 public final class UserSessionizer extends OneValuePerKeyFunction<Activity, UserSession, UserSessionizer.UserState> {
@@ -36,6 +39,8 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
     private static final int OTHER_RANK = 1;
     private static final int LOGOUT_RANK = 2;
     private static final int END_RANK = 3;
+    /** Buffered events beyond which the timer comes at the first of them, so that a busy user's buffer stays short. */
+    private static final int MAX_PENDING = 64;
 
     /** A user's buffered events as sorted (time, rank) pairs, the open session (count 0: none) and the timer. */
     public static class UserState {
@@ -88,7 +93,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
             user = new UserState();
         }
         user.pending = insert(user.pending, time, rank(activity.eventType));
-        user.timer = KeyTimer.by(timers, user.timer, time);
+        user.timer = KeyTimer.by(timers, user.timer, nextDue(user));
         state.update(user);
     }
 
@@ -106,19 +111,43 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
             close(key, user, user.last, TIMEOUT, out);
         }
         user.pending = applied == 0 ? p : Arrays.copyOfRange(p, applied, p.length);
-        long next = Long.MAX_VALUE;
-        if (user.pending.length > 0) {
-            next = user.pending[0];
-        }
-        if (user.count > 0) {
-            next = Math.min(next, user.last + timeout);
-        }
+        long next = nextDue(user);
         if (next == Long.MAX_VALUE) {
             state.clear();
             return;
         }
         user.timer = KeyTimer.move(timers, next);
         state.update(user);
+    }
+
+    /**
+     * The earliest watermark at which applying the buffered events can close a session (or must,
+     * to keep the buffer short): the first buffered session_start, logout or session_end; the end of
+     * the first gap of the timeout or more (last event before it + timeout); else the last event +
+     * the timeout. Long.MAX_VALUE when nothing is buffered or open. An earlier timer (the due time
+     * moved later, as when an arrival bridges a gap) only applies what the watermark has passed.
+     */
+    long nextDue(UserState user) {
+        long[] p = user.pending;
+        boolean any = user.count > 0;
+        long last = user.last;
+        long due = Long.MAX_VALUE;
+        for (int i = 0; i < p.length; i += 2) {
+            if (any && p[i] - last >= timeout) {
+                due = last + timeout;
+                break;
+            }
+            if (p[i + 1] != OTHER_RANK) {
+                due = p[i];
+                break;
+            }
+            any = true;
+            last = p[i];
+        }
+        if (due == Long.MAX_VALUE && any) {
+            due = last + timeout;
+        }
+        return p.length >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
     }
 
     /** Applies one event, in event-time order, to the open session. */

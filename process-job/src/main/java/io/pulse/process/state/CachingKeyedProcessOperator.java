@@ -47,12 +47,30 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
      */
     public interface OwnTimers extends CachedState {
         /** Called in the operator's open(), after the function's. */
-        void bind(KeyTimers timers);
+        void bind(OwnTimerQueue queue);
 
+        /** The states that hold the timers: the function's own, or each part's of a {@link FusedFunctions}. */
+        List<? extends TimerState> timerStates();
+    }
+
+    /** The operator's timer queue as an {@link OwnTimers} function sees it. */
+    public interface OwnTimerQueue {
+        /** Sets timers for the {@code state}-th of the function's {@link OwnTimers#timerStates()}. */
+        KeyTimers of(int state);
+
+        /**
+         * While a timer of the queue fires: the index of the timer state that set it (only that
+         * state's function need look); -1 otherwise (a timer of Flink's timer service).
+         */
+        int firing();
+    }
+
+    /** A keyed state that holds at most one timer per key. */
+    public interface TimerState {
         /** The state whose keys are the keys that may have a timer (read after a restore). */
         String timerStateName();
 
-        /** The current key's timer as its state holds it, {@link KeyTimers#NONE} when none. */
+        /** The current key's timer as the state holds it, {@link KeyTimers#NONE} when none. */
         long timer() throws Exception;
     }
 
@@ -60,7 +78,11 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     private transient boolean restored;
     /** The timers of an {@link OwnTimers} function; null for any other. */
     private transient TimerQueue timers;
+    /** The slots of the function's caches; null when caching no keys. */
+    private transient SlotTable slots;
     private transient Fired fired;
+    /** The timer state whose timer is firing, -1 when none is. */
+    private transient int firing = -1;
     /** True once open with caching on: the key reaches the backend when a cache asks for it. */
     private transient boolean lazyKey;
     private transient Object currentKey;
@@ -69,6 +91,9 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     /** @param capacity keys each cache holds on the heap (0: every access goes to the state backend) */
     public <F extends KeyedProcessFunction<K, IN, OUT> & CachedState> CachingKeyedProcessOperator(F function, int capacity) {
         super(function);
+        if (capacity < 0) {
+            throw new IllegalArgumentException("state cache capacity must be >= 0 (0 turns caching off), got " + capacity);
+        }
         this.capacity = capacity;
     }
 
@@ -104,31 +129,43 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         };
         currentKey = super.getCurrentKey();
         lazyKey = capacity > 0;
-        for (KeyedCache cache : ((CachedState) userFunction).caches()) {
-            cache.bind(keys, capacity);
+        if (capacity > 0) {
+            slots = new SlotTable(keys, capacity, ((CachedState) userFunction).caches());
         }
         if (userFunction instanceof OwnTimers own) {
             timers = new TimerQueue();
             fired = new Fired();
-            own.bind(time -> timers.add(time, getCurrentKey()));
+            own.bind(new OwnTimerQueue() {
+                @Override
+                public KeyTimers of(int state) {
+                    return time -> timers.add(time, getCurrentKey(), state);
+                }
+
+                @Override
+                public int firing() {
+                    return firing;
+                }
+            });
             if (restored) {
                 restoreTimers(own);
             }
         }
     }
 
-    /** Every key of the function's timer state with its timer, back on the queue. */
-    @SuppressWarnings("unchecked")
+    /** Every key of each timer state with its timer, back on the queue. */
     private void restoreTimers(OwnTimers own) throws Exception {
-        List<Object> keys;
-        try (Stream<?> stored = getKeyedStateBackend().getKeys(own.timerStateName(), VoidNamespace.INSTANCE)) {
-            keys = stored.collect(Collectors.toList());
-        }
-        for (Object key : keys) {
-            setCurrentKey(key);
-            long time = own.timer();
-            if (time != KeyTimers.NONE) {
-                timers.add(time, key);
+        List<? extends TimerState> states = own.timerStates();
+        for (int s = 0; s < states.size(); s++) {
+            List<Object> keys;
+            try (Stream<?> stored = getKeyedStateBackend().getKeys(states.get(s).timerStateName(), VoidNamespace.INSTANCE)) {
+                keys = stored.collect(Collectors.toList());
+            }
+            for (Object key : keys) {
+                setCurrentKey(key);
+                long time = states.get(s).timer();
+                if (time != KeyTimers.NONE) {
+                    timers.add(time, key, s);
+                }
             }
         }
     }
@@ -148,16 +185,18 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         while (!timers.isEmpty() && timers.firstTime() <= watermark) {
             fired.time = timers.firstTime();
             fired.key = (K) timers.firstKey();
+            firing = timers.firstOwner();
             timers.removeFirst();
             setCurrentKey(fired.key);
             onEventTime(fired);
         }
+        firing = -1;
         fired.key = null;
         output.emitWatermark(mark);
     }
 
     /**
-     * The keys with a timer still due on the operator's queue (one timer per key; replaced timers,
+     * The timers still due on the operator's queue, one per key and timer state (replaced timers,
      * which would fire unheeded, and repeated entries not counted); Flink's timer service counts
      * its own. For tests.
      */
@@ -165,11 +204,12 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         if (timers == null) {
             return 0;
         }
-        java.util.Set<Object> pending = new java.util.HashSet<>();
+        List<? extends TimerState> states = ((OwnTimers) userFunction).timerStates();
+        java.util.Set<List<Object>> pending = new java.util.HashSet<>();
         for (int i = 0; i < timers.size(); i++) {
             setCurrentKey(timers.keyAt(i));
-            if (((OwnTimers) userFunction).timer() == timers.timeAt(i)) {
-                pending.add(timers.keyAt(i));
+            if (states.get(timers.ownerAt(i)).timer() == timers.timeAt(i)) {
+                pending.add(List.of(timers.ownerAt(i), timers.keyAt(i)));
             }
         }
         return pending.size();
@@ -218,8 +258,8 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        for (KeyedCache cache : ((CachedState) userFunction).caches()) {
-            cache.flush();
+        if (slots != null) {
+            slots.flush();
         }
         super.prepareSnapshotPreBarrier(checkpointId);
     }

@@ -1,13 +1,12 @@
 package io.pulse.process.state;
 
-import java.io.IOException;
-
 /**
- * A heap cache in front of a keyed state of an operator: bound to the operator's key context when
- * it opens, flushed to the state backend before every checkpoint barrier.
+ * A heap cache in front of a keyed state of an operator ({@link KeyedValueCache}): a
+ * {@link CachingKeyedProcessOperator} keeps the slots of all its function's caches in one
+ * {@link SlotTable}, bound when it opens and flushed before every checkpoint barrier.
  */
-public interface KeyedCache {
-    /** What the operator lends a cache: the key context of its keyed state backend. */
+public sealed interface KeyedCache permits KeySlots {
+    /** What the operator lends its caches: the key context of its keyed state backend. */
     interface KeyContext {
         /** The operator's current key. */
         Object currentKey();
@@ -21,10 +20,4 @@ public interface KeyedCache {
          */
         void syncBackendKey();
     }
-
-    /** Starts caching up to {@code capacity} keys (0: no caching, every access goes to the state). */
-    void bind(KeyContext keys, int capacity);
-
-    /** Writes what changed to the state; afterwards the state holds everything the cache held. */
-    void flush() throws IOException;
 }

@@ -9,8 +9,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 /**
  * A write-back cache in front of one keyed {@link ValueState}: a key's value is read from the state
  * backend once, then read and changed on the heap, and written back when the operator prepares a
- * checkpoint ({@link #flush()}) or when the key is evicted to keep at most {@code capacity} keys
- * (least recently used first). With RocksDB this turns a read and a write per record into a read and
+ * checkpoint or when the key is evicted to keep at most {@code capacity} keys (least recently used
+ * first; the slots live in the operator's {@link SlotTable}). With RocksDB this turns a read and a write per record into a read and
  * a write per key and checkpoint. A checkpoint holds exactly the values the records before its
  * barrier produced, so restore and exactly-once are unchanged: after a restore the cache starts
  * empty and reads the restored state.
@@ -19,7 +19,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * writes. A heap backend keeps objects by reference and snapshots them asynchronously; a cached
  * object changed in place after the barrier would otherwise change the checkpoint being written.
  *
- * <p>Until {@link #bind} is called (an operator that does not cache, such as a test harness around a
+ * <p>Until the operator binds it (an operator that does not cache, such as a test harness around a
  * plain process operator) every call goes straight to the state. Values are mutable: callers change
  * them in place and must still call {@link #update} (or {@link #clear}) so that the change is written.
  */
@@ -86,10 +86,5 @@ public final class KeyedValueCache<V> extends KeySlots<KeyedValueCache.Slot<V>> 
             state.update(serializer.copy(slot.value));
         }
         slot.dirty = false;
-    }
-
-    @Override
-    boolean emptyAfterWrite(Slot<V> slot) {
-        return slot.value == null; // a cleared key leaves the cache
     }
 }

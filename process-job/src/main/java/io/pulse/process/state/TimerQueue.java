@@ -3,7 +3,8 @@ package io.pulse.process.state;
 import java.util.Arrays;
 
 /**
- * A min-heap of (time, key) timers in two arrays: no object per timer, no hashing, no key groups.
+ * A min-heap of (time, key, owner) timers in three arrays (the owner: which timer state of the
+ * function set it): no object per timer, no hashing, no key groups.
  * What Flink's heap timer service does per timer (a deduplicating hash set and a heap per key group,
  * and a heap of those) was a quarter of the per-user operators' time; the functions on this queue
  * keep their one timer per key in their state, so the queue needs neither deletes nor dedup.
@@ -11,12 +12,14 @@ import java.util.Arrays;
 final class TimerQueue {
     private long[] times = new long[1024];
     private Object[] keys = new Object[1024];
+    private int[] owners = new int[1024];
     private int size;
 
-    void add(long time, Object key) {
+    void add(long time, Object key, int owner) {
         if (size == times.length) {
             times = Arrays.copyOf(times, size * 2);
             keys = Arrays.copyOf(keys, size * 2);
+            owners = Arrays.copyOf(owners, size * 2);
         }
         int i = size++;
         while (i > 0) {
@@ -26,10 +29,12 @@ final class TimerQueue {
             }
             times[i] = times[parent];
             keys[i] = keys[parent];
+            owners[i] = owners[parent];
             i = parent;
         }
         times[i] = time;
         keys[i] = key;
+        owners[i] = owner;
     }
 
     boolean isEmpty() {
@@ -50,6 +55,11 @@ final class TimerQueue {
         return keys[0];
     }
 
+    /** The owner of the earliest timer; only when not empty. */
+    int firstOwner() {
+        return owners[0];
+    }
+
     /** The timer at position i (any order), for counting what is pending. */
     long timeAt(int i) {
         return times[i];
@@ -59,10 +69,15 @@ final class TimerQueue {
         return keys[i];
     }
 
+    int ownerAt(int i) {
+        return owners[i];
+    }
+
     void removeFirst() {
         int last = --size;
         long time = times[last];
         Object key = keys[last];
+        int owner = owners[last];
         keys[last] = null;
         if (last == 0) {
             return;
@@ -79,9 +94,11 @@ final class TimerQueue {
             }
             times[i] = times[child];
             keys[i] = keys[child];
+            owners[i] = owners[child];
             i = child;
         }
         times[i] = time;
         keys[i] = key;
+        owners[i] = owner;
     }
 }

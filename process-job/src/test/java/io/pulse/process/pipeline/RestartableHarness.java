@@ -25,6 +25,8 @@ final class RestartableHarness<K, R> {
     private final OutputTag<Activity> late;
     private final List<R> output = new ArrayList<>();
     private final List<Activity> lateRecords = new ArrayList<>();
+    /** Side outputs kept across restarts besides the late one ({@link #keep}). */
+    private final java.util.Map<OutputTag<?>, List<Object>> kept = new java.util.LinkedHashMap<>();
     private KeyedOneInputStreamOperatorTestHarness<K, Activity, R> harness;
     private long watermark = Long.MIN_VALUE;
     private long checkpoints;
@@ -75,7 +77,28 @@ final class RestartableHarness<K, R> {
         return harness.snapshot(id, id);
     }
 
+    /** Keeps the records of a side output across restarts, from now on ({@link #sideOutput}). */
+    RestartableHarness<K, R> keep(OutputTag<?> tag) {
+        kept.put(tag, new ArrayList<>());
+        return this;
+    }
+
+    /** Every record of a kept side output so far, over all restarts. */
+    @SuppressWarnings("unchecked")
+    <T> List<T> sideOutput(OutputTag<T> tag) {
+        List<T> all = new ArrayList<>((List<T>) kept.get(tag));
+        if (harness.getSideOutput(tag) != null) {
+            harness.getSideOutput(tag).forEach(r -> all.add(r.getValue()));
+        }
+        return all;
+    }
+
     private void keepOutput() {
+        kept.forEach((tag, records) -> {
+            if (harness.getSideOutput(tag) != null) {
+                harness.getSideOutput(tag).forEach(r -> records.add(r.getValue()));
+            }
+        });
         output.addAll(harness.extractOutputValues());
         if (harness.getSideOutput(late) != null) {
             harness.getSideOutput(late).forEach(r -> lateRecords.add(r.getValue()));

@@ -218,6 +218,79 @@ class SessionOperatorsRandomizedTest {
         harness.close();
     }
 
+    /**
+     * The per-user operator (the four per-user functions fused, one slot table and timer queue),
+     * failing over at random points, against the four operators on their own: the same rows of
+     * every output and the same late records of each, and nothing left at the end, with no
+     * cache, caches smaller than the number of users (rows evicted all the time) and a large one.
+     */
+    @ParameterizedTest(name = "seed {0}, {1} keys cached")
+    @CsvSource({"41, 0", "42, 1", "43, 2", "44, 50000"})
+    void perUserOperatorEqualsTheFourOperatorsOnTheirOwn(long seed, int cacheKeys) throws Exception {
+        ProcessPipeline.Options options = new ProcessPipeline.Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO,
+                Duration.ofSeconds(5), Duration.ofMinutes(1), cacheKeys);
+        OutputTag<Activity> kpiLate = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
+        OutputTag<Activity> countLate = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        var fused = new RestartableHarness<String, Void>(() -> Fixtures.transformationOf(
+                s -> ProcessPipeline.perUser(ProcessPipeline.byUser(s), options, kpiLate, countLate)).getOperator(), a -> a.userId,
+                Types.STRING, kpiLate)
+                .keep(ProcessPipeline.SESSION_KPI_ROWS).keep(ProcessPipeline.ACTIVE_USER_SLIDES).keep(ProcessPipeline.USER_SESSION_ROWS)
+                .keep(ProcessPipeline.AGGREGATED_COUNT_ROWS)
+                .keep(ActiveUserSlides.LATE).keep(UserSessionizer.LATE).keep(countLate);
+        Duration lateness = options.allowedLateness();
+        var kpis = Fixtures.harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), lateness, kpiLate, cacheKeys), Types.STRING);
+        var slides = Fixtures.harnessOf(s -> ProcessPipeline.activeUserSlides(ProcessPipeline.byUser(s), lateness, cacheKeys), Types.STRING);
+        var sessions = Fixtures.harnessOf(s -> ProcessPipeline.userSessions(ProcessPipeline.byUser(s), options.userSessionTimeout(),
+                cacheKeys), Types.STRING);
+        var counts = Fixtures.harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), options.sessionGap(), lateness,
+                countLate, cacheKeys), Types.STRING);
+        List<KeyedOneInputStreamOperatorTestHarness<String, Activity, ?>> alone = List.of(kpis, slides, sessions, counts);
+        Random failures = new Random(seed * 31);
+        String[] devices = {"iPhone", "Web", null};
+        for (Step step : stream(seed, 10_000, 30_000)) {
+            if (step.event() != null) {
+                Activity a = step.event();
+                a.device = devices[Math.floorMod(a.eventId.hashCode(), devices.length)];
+                fused.processElement(a);
+                for (var harness : alone) {
+                    harness.processElement(new StreamRecord<>(a, a.eventTime));
+                }
+            } else {
+                fused.processWatermark(step.watermark());
+                for (var harness : alone) {
+                    harness.processWatermark(step.watermark());
+                }
+            }
+            if (failures.nextInt(40) == 0) {
+                fused.restart();
+            }
+        }
+        assertThat(fused.restarts()).isGreaterThan(3);
+        assertThat(fused.output()).isEmpty(); // every row is on its output's side output
+        assertThat(sorted(fused.sideOutput(ProcessPipeline.SESSION_KPI_ROWS))).hasSizeGreaterThan(20)
+                .isEqualTo(sorted(kpis.extractOutputValues()));
+        assertThat(sorted(fused.sideOutput(ProcessPipeline.ACTIVE_USER_SLIDES))).hasSizeGreaterThan(20)
+                .isEqualTo(sorted(slides.extractOutputValues()));
+        assertThat(sorted(fused.sideOutput(ProcessPipeline.USER_SESSION_ROWS))).hasSizeGreaterThan(20)
+                .isEqualTo(sorted(sessions.extractOutputValues()));
+        assertThat(sorted(fused.sideOutput(ProcessPipeline.AGGREGATED_COUNT_ROWS))).hasSizeGreaterThan(20)
+                .isEqualTo(sorted(counts.extractOutputValues()));
+        assertThat(ids(fused.late())).isNotEmpty().isEqualTo(ids(values(kpis.getSideOutput(kpiLate))));
+        assertThat(ids(fused.sideOutput(ActiveUserSlides.LATE))).isNotEmpty().isEqualTo(ids(values(slides.getSideOutput(ActiveUserSlides.LATE))));
+        assertThat(ids(fused.sideOutput(UserSessionizer.LATE))).isNotEmpty().isEqualTo(ids(values(sessions.getSideOutput(UserSessionizer.LATE))));
+        assertThat(ids(fused.sideOutput(countLate))).isNotEmpty().isEqualTo(ids(values(counts.getSideOutput(countLate))));
+        assertThat(fused.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
+        assertThat(fused.eventTimeTimers()).isZero();
+        fused.close();
+        for (var harness : alone) {
+            harness.close();
+        }
+    }
+
+    private static List<Activity> values(java.util.Collection<StreamRecord<Activity>> records) {
+        return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
+    }
+
     private static String row(UserSession s) {
         return String.join("|", s.userId(), ReferenceModel.str(s.sessionStart()), ReferenceModel.str(s.sessionEnd()),
                 Long.toString(s.durationS()), Long.toString(s.eventCount()), s.endReason());
