@@ -50,19 +50,23 @@ public final class BenchSummary {
         JsonNode process = results.get("process");
         JsonNode spark = results.get("spark");
         JsonNode pipeline = results.get("pipeline");
+        // Sustained rates (10%-90% of the topic) where both sides have one; Spark's figure is wall time
+        // from query start, so it is compared with the job's time from submission to end.
         double sqlRate = process != null && process.has("flink_sql_same_windows")
-                ? process.get("flink_sql_same_windows").get("events_per_s").asDouble() : 0;
+                ? process.get("flink_sql_same_windows").get("sustained_events_per_s").asDouble() : 0;
         double sparkRate = spark != null ? spark.get("result").get("events_per_s").asDouble() : 0;
         if (process != null) {
-            double job = process.get("process_job_discarding_sinks").get("events_per_s").asDouble();
-            figures.add(new Figure("process job (discarding sinks)", "process job", job, "raw consume+decode",
-                    process.get("raw_consume_decode").get("events_per_s").asDouble(), 0.5));
+            JsonNode jobRun = process.get("process_job_discarding_sinks");
+            double job = jobRun.get("sustained_events_per_s").asDouble();
+            figures.add(new Figure("process job (discarding sinks, sustained)", "process job", job, "raw consume+decode (sustained)",
+                    process.get("raw_consume_decode").get("sustained_events_per_s").asDouble(), 0.5));
             if (sqlRate > 0) {
-                figures.add(new Figure("process job vs Flink SQL (same windows)", "process job", job, "Flink SQL window TVFs", sqlRate, 1.0));
+                figures.add(new Figure("process job vs Flink SQL (same windows, sustained)", "process job", job, "Flink SQL window TVFs",
+                        sqlRate, 1.0));
             }
             if (sparkRate > 0) {
-                figures.add(new Figure("process job vs Spark (same windows)", "process job", job, "Spark Structured Streaming local[2]",
-                        sparkRate, 3.0));
+                figures.add(new Figure("process job vs Spark (same windows, wall time)", "process job", jobRun.get("events_per_s").asDouble(),
+                        "Spark Structured Streaming local[2]", sparkRate, 3.0));
             }
         }
         JsonNode sinks = results.get("sinks");

@@ -21,11 +21,11 @@ import org.apache.flink.types.Row;
 final class FlinkSqlPeer {
     private FlinkSqlPeer() {}
 
-    static long run(String bootstrap, String topic, long expected, String stateBackend) throws Exception {
-        ProcessBenchmark.BenchJob job = ProcessBenchmark.BenchJob.create(bootstrap, topic, stateBackend);
+    static long run(ProcessBenchmark.Setup setup) throws Exception {
+        ProcessBenchmark.BenchJob job = ProcessBenchmark.BenchJob.create(setup);
         StreamExecutionEnvironment env = job.env();
         // Only the columns the queries read, as a flat row (no POJO, no map column).
-        DataStream<Row> activities = env.fromSource(job.source(), WatermarkStrategy.noWatermarks(), "kafka " + topic)
+        DataStream<Row> activities = env.fromSource(job.source(), WatermarkStrategy.noWatermarks(), SourceProgress.SOURCE_NAME)
                 .filter(DecodedRecord::isValid)
                 .map(r -> Row.of(r.activity.userId, r.activity.eventType, r.activity.eventTime, r.activity.device, r.activity.page),
                         Types.ROW_NAMED(new String[] {"userId", "eventType", "eventTime", "device", "page"},
@@ -56,6 +56,6 @@ final class FlinkSqlPeer {
         } finally {
             job.deleteCheckpoints();
         }
-        return expected;
+        return setup.events();
     }
 }

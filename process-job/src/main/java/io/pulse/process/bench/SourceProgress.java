@@ -17,7 +17,9 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
  * instants instead of between two checkpoints.
  */
 public final class SourceProgress implements MetricReporter {
-    private static final String SOURCE = "Source: kafka user_activity";
+    /** The name of the activity source in every benchmarked job (the process job's own). */
+    static final String SOURCE_NAME = "kafka user_activity";
+    private static final String SOURCE = "Source: " + SOURCE_NAME;
     private static final List<Counter> COUNTERS = new CopyOnWriteArrayList<>();
 
     /** Registers the reporter on an in-process cluster's configuration. */
