@@ -138,7 +138,9 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
             own.bind(new OwnTimerQueue() {
                 @Override
                 public KeyTimers of(int state) {
-                    return time -> timers.add(time, getCurrentKey(), state);
+                    // With a slot table the timer holds the key's row: when it fires, the caches find
+                    // the key's slots without a hash lookup.
+                    return slots == null ? time -> timers.add(time, getCurrentKey(), state) : time -> timers.add(time, slots.timerHandle(), state);
                 }
 
                 @Override
@@ -184,7 +186,8 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         long watermark = mark.getTimestamp();
         while (!timers.isEmpty() && timers.firstTime() <= watermark) {
             fired.time = timers.firstTime();
-            fired.key = (K) timers.firstKey();
+            Object entry = timers.firstKey();
+            fired.key = (K) (entry instanceof SlotTable.Row row ? slots.enter(row) : entry);
             firing = timers.firstOwner();
             timers.removeFirst();
             setCurrentKey(fired.key);
@@ -207,9 +210,10 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         List<? extends TimerState> states = ((OwnTimers) userFunction).timerStates();
         java.util.Set<List<Object>> pending = new java.util.HashSet<>();
         for (int i = 0; i < timers.size(); i++) {
-            setCurrentKey(timers.keyAt(i));
+            Object key = timers.keyAt(i) instanceof SlotTable.Row row ? row.key : timers.keyAt(i);
+            setCurrentKey(key);
             if (states.get(timers.ownerAt(i)).timer() == timers.timeAt(i)) {
-                pending.add(List.of(timers.ownerAt(i), timers.keyAt(i)));
+                pending.add(List.of(timers.ownerAt(i), key));
             }
         }
         return pending.size();

@@ -24,7 +24,7 @@ abstract non-sealed class KeySlots<S> implements KeyedCache {
     /** The current key's slot, loaded from the state on first use. */
     @SuppressWarnings("unchecked")
     final S slot() throws IOException {
-        Object[] row = table.row();
+        Object[] row = table.slots();
         S slot = (S) row[column];
         if (slot == null) {
             table.syncBackendKey();

@@ -17,13 +17,26 @@ import java.util.Map;
  * hash lookups a quarter of that task's time.
  */
 final class SlotTable {
-    private final LinkedHashMap<Object, Object[]> rows = new LinkedHashMap<>(1024, 0.75f, true);
+    /** One key's slots; a timer may hold on to it, so it says whether it is still the key's row. */
+    static final class Row {
+        final Object key;
+        final Object[] slots;
+        /** False once evicted: a holder must look the key up again. */
+        boolean live = true;
+
+        Row(Object key, int columns) {
+            this.key = key;
+            this.slots = new Object[columns];
+        }
+    }
+
+    private final LinkedHashMap<Object, Row> rows = new LinkedHashMap<>(1024, 0.75f, true);
     private final KeyedCache.KeyContext keys;
     private final int capacity;
     private final KeySlots<?>[] columns;
     /** The key object and row of the last access: one reference comparison while the key stays. */
     private Object lastKey;
-    private Object[] lastRow;
+    private Row lastRow;
 
     SlotTable(KeyedCache.KeyContext keys, int capacity, List<KeyedCache> caches) {
         if (capacity <= 0) {
@@ -38,15 +51,20 @@ final class SlotTable {
         }
     }
 
-    /** The current key's row (a new, empty one on first use); beyond capacity the least recently used other row is written and evicted. */
-    Object[] row() throws IOException {
+    /** The current key's slots (a new, empty row on first use); beyond capacity the least recently used other row is written and evicted. */
+    Object[] slots() throws IOException {
+        return row().slots;
+    }
+
+    /** The current key's row, as {@link #slots()}. */
+    Row row() throws IOException {
         Object key = keys.currentKey();
         if (key == lastKey && key != null) {
             return lastRow;
         }
-        Object[] row = rows.get(key);
+        Row row = rows.get(key);
         if (row == null) {
-            row = new Object[columns.length];
+            row = new Row(key, columns.length);
             rows.put(key, row);
             if (rows.size() > capacity) {
                 evictEldest(key);
@@ -55,6 +73,27 @@ final class SlotTable {
         lastKey = key;
         lastRow = row;
         return row;
+    }
+
+    /**
+     * What a timer set now for the current key holds: the key's row when it was the last one
+     * accessed (a function sets its timer after reading its state), else the key itself.
+     */
+    Object timerHandle() {
+        Object key = keys.currentKey();
+        return key == lastKey && key != null ? lastRow : key;
+    }
+
+    /**
+     * Makes a row held since (by a timer) the current one without a lookup, when it is still live;
+     * returns its key, which the caller makes the operator's current key.
+     */
+    Object enter(Row row) {
+        if (row.live) {
+            lastKey = row.key;
+            lastRow = row;
+        }
+        return row.key;
     }
 
     /** Before a cache reads or writes the state under the current key. */
@@ -70,17 +109,16 @@ final class SlotTable {
     void flush() throws IOException {
         Object current = keys.currentKey();
         boolean moved = false;
-        for (Map.Entry<Object, Object[]> e : rows.entrySet()) {
-            Object[] row = e.getValue();
+        for (Row row : rows.values()) {
             boolean keySet = false;
             for (int i = 0; i < columns.length; i++) {
-                if (row[i] != null && columns[i].slotNeedsWrite(row[i])) {
+                if (row.slots[i] != null && columns[i].slotNeedsWrite(row.slots[i])) {
                     if (!keySet) {
-                        keys.setCurrentKey(e.getKey());
+                        keys.setCurrentKey(row.key);
                         keySet = true;
                         moved = true;
                     }
-                    columns[i].writeSlot(row[i]);
+                    columns[i].writeSlot(row.slots[i]);
                 }
             }
         }
@@ -90,23 +128,24 @@ final class SlotTable {
     }
 
     private void evictEldest(Object current) throws IOException {
-        Iterator<Map.Entry<Object, Object[]>> it = rows.entrySet().iterator();
-        Map.Entry<Object, Object[]> eldest = it.next();
+        Iterator<Map.Entry<Object, Row>> it = rows.entrySet().iterator();
+        Map.Entry<Object, Row> eldest = it.next();
         if (eldest.getKey().equals(current)) {
             return; // capacity 1 and only the current key: nothing else to evict
         }
         it.remove();
         lastKey = null;
-        Object[] row = eldest.getValue();
+        Row row = eldest.getValue();
+        row.live = false;
         boolean moved = false;
         try {
             for (int i = 0; i < columns.length; i++) {
-                if (row[i] != null && columns[i].slotNeedsWrite(row[i])) {
+                if (row.slots[i] != null && columns[i].slotNeedsWrite(row.slots[i])) {
                     if (!moved) {
-                        keys.setCurrentKey(eldest.getKey());
+                        keys.setCurrentKey(row.key);
                         moved = true;
                     }
-                    columns[i].writeSlot(row[i]);
+                    columns[i].writeSlot(row.slots[i]);
                 }
             }
         } finally {
