@@ -7,18 +7,19 @@ import io.pulse.process.state.KeyedValueCache;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Second half of active_users, keyed by window start: adds up the users {@link ActiveUserSlides}
- * sends to the window (each user once), and emits the row when the watermark passes the window's
- * end. With allowed lateness, later users update the row until the window is cleaned up. Run by a
+ * Last step of active_users, keyed by window start: adds up the counts of users that
+ * {@link WindowUserCounts} sends from every per-user subtask (each user counted once, in its own
+ * subtask), and emits the row when the watermark passes the window's end. With allowed lateness, later users update the row until the window is cleaned up. Run by a
  * {@link CachingKeyedProcessOperator}, the counts of the open windows stay on the heap between
  * checkpoints.
  */
-public final class ActiveUsersCounter extends KeyedProcessFunction<Long, Long, ActiveUsers>
+public final class ActiveUsersCounter extends KeyedProcessFunction<Long, Tuple2<Long, Long>, ActiveUsers>
         implements CachingKeyedProcessOperator.CachedState {
     private final long size;
     private final long allowedLateness;
@@ -40,9 +41,10 @@ public final class ActiveUsersCounter extends KeyedProcessFunction<Long, Long, A
     }
 
     @Override
-    public void processElement(Long windowStart, Context ctx, Collector<ActiveUsers> out) throws Exception {
+    public void processElement(Tuple2<Long, Long> users, Context ctx, Collector<ActiveUsers> out) throws Exception {
+        long windowStart = users.f0;
         Long before = count.value();
-        long n = before == null ? 1 : before + 1;
+        long n = before == null ? users.f1 : before + users.f1;
         count.update(n);
         long lastMillis = windowStart + size - 1;
         if (ctx.timerService().currentWatermark() >= lastMillis) {

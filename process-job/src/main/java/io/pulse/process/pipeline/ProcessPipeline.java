@@ -17,6 +17,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -191,8 +192,8 @@ public final class ProcessPipeline {
         return a.page;
     }
 
-    private static Long windowStartOf(Long windowStart) {
-        return windowStart;
+    private static Long windowStartOf(Tuple2<Long, Long> windowUsers) {
+        return windowUsers.f0;
     }
 
     /**
@@ -240,13 +241,22 @@ public final class ProcessPipeline {
                 .uid("active_users-slides").name(OperatorNames.ACTIVE_USERS + " slides");
     }
 
-    /** active_users, per window: the users the slides operator sent to it, added up. */
+    /**
+     * active_users, per window: the window starts the slides operator sends (one per user and window
+     * the user is new to) counted per subtask ({@link WindowUserCounts}, chained to it), then the
+     * subtasks' counts added up per window.
+     */
     public static SingleOutputStreamOperator<ActiveUsers> activeUsers(DataStream<Long> windowStarts, Duration lateness,
                                                                      int stateCacheKeys) {
-        return partitioned(windowStarts, ProcessPipeline::windowStartOf, Types.LONG, Types.LONG, OperatorNames.PARTITION_BY_WINDOW, "by-window")
+        DataStream<Tuple2<Long, Long>> counts = windowStarts
+                .transform(OperatorNames.ACTIVE_USERS + " per subtask", WindowUserCounts.TYPE, new WindowUserCounts())
+                // Since 0.4; holds nothing across a barrier.
+                .uid("active_users-per-subtask").name(OperatorNames.ACTIVE_USERS + " per subtask");
+        return partitioned(counts, ProcessPipeline::windowStartOf, Types.LONG, WindowUserCounts.TYPE, OperatorNames.PARTITION_BY_WINDOW,
+                "by-window")
                 .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
                         new CachingKeyedProcessOperator<>(new ActiveUsersCounter(ACTIVE_USERS_SIZE, lateness), stateCacheKeys))
-                // "-v2": a count per window since 0.3 (a set of users per window before).
+                // "-v2": a count per window since 0.3 (a set of users per window before); adds up counts since 0.4.
                 .uid(OperatorNames.ACTIVE_USERS + "-v2").name(OperatorNames.ACTIVE_USERS);
     }
 

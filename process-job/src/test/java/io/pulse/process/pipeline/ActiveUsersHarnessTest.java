@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -138,10 +139,11 @@ class ActiveUsersHarnessTest {
         return ActiveUserSlides.LATE;
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<Long, Long, ActiveUsers> counter(int cacheKeys, OperatorSubtaskState restoreFrom)
+    private static KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, Long>, ActiveUsers> counter(int cacheKeys,
+                                                                                                     OperatorSubtaskState restoreFrom)
             throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
-                new ActiveUsersCounter(FIVE_MINUTES, Duration.ZERO), cacheKeys), (Long start) -> start, Types.LONG);
+                new ActiveUsersCounter(FIVE_MINUTES, Duration.ZERO), cacheKeys), (Tuple2<Long, Long> users) -> users.f0, Types.LONG);
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
         }
@@ -149,11 +151,13 @@ class ActiveUsersHarnessTest {
         return harness;
     }
 
-    private static void send(KeyedOneInputStreamOperatorTestHarness<Long, Long, ActiveUsers> harness, long windowStart, int users)
-            throws Exception {
-        for (int i = 0; i < users; i++) {
-            harness.processElement(new StreamRecord<>(windowStart, windowStart));
+    /** The window's users as two subtasks' counts (the second one 1). */
+    private static void send(KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, Long>, ActiveUsers> harness, long windowStart,
+                             long users) throws Exception {
+        if (users > 1) {
+            harness.processElement(new StreamRecord<>(Tuple2.of(windowStart, users - 1)));
         }
+        harness.processElement(new StreamRecord<>(Tuple2.of(windowStart, 1L)));
     }
 
     @ParameterizedTest(name = "{0} keys cached")
