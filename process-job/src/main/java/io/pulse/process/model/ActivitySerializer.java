@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -16,13 +16,40 @@ import org.apache.flink.types.StringValue;
  * metadata as a count and pairs): every valid event crosses several keyed shuffles, and Flink's reflective
  * POJO serializer was a large share of the job's CPU. Activities are not kept in any state; the
  * snapshot still lets a future format change be detected.
+ *
+ * <p>Each instance has a scratch buffer through which one-byte strings pass, so a string costs one
+ * copy and one array each way (the JDK's getBytes and new String from a byte[] of its own cost two):
+ * an instance is for one thread at a time, and {@link #duplicate()} gives each user its own.
  */
-public final class ActivitySerializer extends TypeSerializerSingleton<Activity> {
+public final class ActivitySerializer extends TypeSerializer<Activity> {
     private static final long serialVersionUID = 1L;
-    public static final ActivitySerializer INSTANCE = new ActivitySerializer();
     private static final int NO_METADATA = -1;
     private static final int NULL_STRING = -1;
     private static final int WIDE_STRING = -2;
+
+    private transient byte[] scratch = new byte[64];
+
+    @Override
+    public ActivitySerializer duplicate() {
+        return new ActivitySerializer();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ActivitySerializer;
+    }
+
+    @Override
+    public int hashCode() {
+        return ActivitySerializer.class.hashCode();
+    }
+
+    private byte[] scratch(int length) {
+        if (scratch == null || scratch.length < length) {
+            scratch = new byte[Math.max(length, 64)];
+        }
+        return scratch;
+    }
 
     @Override
     public boolean isImmutableType() {
@@ -124,23 +151,27 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
      * and Latin-1 bytes, which the JDK copies in bulk; any other as Flink's StringValue, which keeps
      * every UTF-16 unit (unpaired surrogates included); null as a marker.
      */
-    static void writeString(String s, DataOutputView out) throws IOException {
+    @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): the low byte of each char, which is the char here
+    void writeString(String s, DataOutputView out) throws IOException {
         if (s == null) {
             out.writeInt(NULL_STRING);
             return;
         }
-        for (int i = 0; i < s.length(); i++) {
+        int length = s.length();
+        for (int i = 0; i < length; i++) {
             if (s.charAt(i) > 0xFF) {
                 out.writeInt(WIDE_STRING);
                 StringValue.writeString(s, out);
                 return;
             }
         }
-        out.writeInt(s.length());
-        out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        out.writeInt(length);
+        byte[] bytes = scratch(length);
+        s.getBytes(0, length, bytes, 0);
+        out.write(bytes, 0, length);
     }
 
-    static String readString(DataInputView in) throws IOException {
+    String readString(DataInputView in) throws IOException {
         int length = in.readInt();
         if (length == NULL_STRING) {
             return null;
@@ -148,9 +179,9 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
         if (length == WIDE_STRING) {
             return StringValue.readString(in);
         }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.ISO_8859_1);
+        byte[] bytes = scratch(length);
+        in.readFully(bytes, 0, length);
+        return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
     }
 
     static void copyString(DataInputView in, DataOutputView out) throws IOException {
@@ -171,7 +202,7 @@ public final class ActivitySerializer extends TypeSerializerSingleton<Activity> 
     /** The serializer's snapshot: no configuration, version 1. */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<Activity> {
         public Snapshot() {
-            super(() -> INSTANCE);
+            super(ActivitySerializer::new);
         }
     }
 }

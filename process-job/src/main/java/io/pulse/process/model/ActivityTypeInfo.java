@@ -41,13 +41,13 @@ public final class ActivityTypeInfo extends TypeInformation<Activity> {
 
     @Override
     public TypeSerializer<Activity> createSerializer(SerializerConfig config) {
-        return ActivitySerializer.INSTANCE;
+        return new ActivitySerializer();
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public TypeSerializer<Activity> createSerializer(ExecutionConfig config) {
-        return ActivitySerializer.INSTANCE;
+        return new ActivitySerializer();
     }
 
     @Override

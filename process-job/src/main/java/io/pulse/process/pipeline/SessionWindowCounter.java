@@ -70,20 +70,35 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
         long watermark = ctx.timerService().currentWatermark();
         Windows user = state.value();
         long[] old = user == null ? new long[0] : user.windows;
-        long start = activity.eventTime;
-        long end = start + gap;
+        long t = activity.eventTime;
+        int touched = -1;
+        int touching = 0;
+        for (int i = 0; i < old.length; i += STRIDE) {
+            if (touches(old, i, t)) {
+                touched = i;
+                touching++;
+            }
+        }
+        if (touching == 1) { // the usual merge: into one window, in place (the order by start stays)
+            long start = Math.min(t, old[touched + START]);
+            long end = Math.max(t + gap, old[touched + END]);
+            emitAndTime(user, old, touched, start, end, old[touched + COUNT] + 1, watermark, ctx, out);
+            return;
+        }
+        long start = t;
+        long end = t + gap;
         long count = 1;
         int kept = 0;
-        long[] merged = new long[old.length + STRIDE];
+        long[] merged = new long[old.length + STRIDE - touching * STRIDE];
         int insertAt = -1;
         for (int i = 0; i < old.length; i += STRIDE) {
-            if (old[i + START] <= activity.eventTime + gap && old[i + END] >= activity.eventTime) { // touches [t, t + gap]
+            if (touches(old, i, t)) {
                 start = Math.min(start, old[i + START]);
                 end = Math.max(end, old[i + END]);
                 count += old[i + COUNT];
                 continue;
             }
-            if (insertAt < 0 && old[i + START] > activity.eventTime) {
+            if (insertAt < 0 && old[i + START] > t) {
                 insertAt = kept;
                 kept += STRIDE;
             }
@@ -96,22 +111,31 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
         }
         if (insertAt < 0) {
             insertAt = kept;
-            kept += STRIDE;
-        }
-        boolean fireNow = end - 1 <= watermark; // only within allowed lateness
-        merged[insertAt + START] = start;
-        merged[insertAt + END] = end;
-        merged[insertAt + COUNT] = count;
-        merged[insertAt + FIRED] = fireNow ? 1 : 0;
-        if (fireNow) {
-            out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), start), count, end));
         }
         if (user == null) {
             user = new Windows();
         }
-        user.windows = kept == merged.length ? merged : java.util.Arrays.copyOf(merged, kept);
-        long due = dueTime(merged, insertAt);
-        user.timer = KeyTimer.by(timers, user.timer, due);
+        user.windows = merged;
+        emitAndTime(user, merged, insertAt, start, end, count, watermark, ctx, out);
+    }
+
+    /** True when the window at offset i touches [t, t + gap] (ends inclusive, as Flink's merging). */
+    private boolean touches(long[] w, int i, long t) {
+        return w[i + START] <= t + gap && w[i + END] >= t;
+    }
+
+    /** Sets the window at offset i, emits its row at once when the watermark has passed its end (within allowed lateness), and times it. */
+    private void emitAndTime(Windows user, long[] w, int i, long start, long end, long count, long watermark, Context ctx,
+                             Collector<SessionCount> out) throws Exception {
+        boolean fireNow = end - 1 <= watermark; // only within allowed lateness
+        w[i + START] = start;
+        w[i + END] = end;
+        w[i + COUNT] = count;
+        w[i + FIRED] = fireNow ? 1 : 0;
+        if (fireNow) {
+            out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), start), count, end));
+        }
+        user.timer = KeyTimer.by(timers, user.timer, dueTime(w, i));
         state.update(user);
     }
 
@@ -137,7 +161,7 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
             state.clear();
             return;
         }
-        user.windows = java.util.Arrays.copyOf(w, kept);
+        user.windows = kept == w.length ? w : java.util.Arrays.copyOf(w, kept);
         user.timer = KeyTimer.move(timers, next);
         state.update(user);
     }

@@ -92,8 +92,12 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         if (user == null) {
             user = new UserState();
         }
-        user.pending = insert(user.pending, time, rank(activity.eventType));
-        user.timer = KeyTimer.by(timers, user.timer, nextDue(user));
+        int rank = rank(activity.eventType);
+        long[] before = user.pending;
+        int n = before.length;
+        boolean appended = n == 0 || before[n - 2] < time || (before[n - 2] == time && before[n - 1] <= rank); // as insert places it
+        user.pending = insert(before, time, rank);
+        user.timer = KeyTimer.by(timers, user.timer, appended ? dueAfterAppend(user, time, rank) : nextDue(user));
         state.update(user);
     }
 
@@ -147,6 +151,19 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         if (due == Long.MAX_VALUE && any) {
             due = last + timeout;
         }
+        return p.length >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
+    }
+
+    /**
+     * For an event appended after every buffered one: a time the timer must come by, so that it is
+     * still at or before {@link #nextDue}, without the scan. The timer only moves earlier
+     * ({@link KeyTimer#by}) and was at or before the due time before the append; an append leaves
+     * the first closing point where it was, moves a trailing "last + timeout" later, or (a
+     * session_start, logout or session_end) makes its own time the due time.
+     */
+    private long dueAfterAppend(UserState user, long time, int rank) {
+        long due = rank != OTHER_RANK ? time : time + timeout;
+        long[] p = user.pending;
         return p.length >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
     }
 

@@ -11,7 +11,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 class ActivitySerializerTest {
-    private static final ActivitySerializer SERIALIZER = ActivitySerializer.INSTANCE;
+    private static final ActivitySerializer SERIALIZER = new ActivitySerializer();
 
     private static Activity full() {
         Activity a = Activity.of("e-1", "user_Ä", "purchase", 1_753_358_400_123L).withDevice("iPhone").withPage("/cart");
@@ -50,7 +50,9 @@ class ActivitySerializerTest {
         Activity surrogate = Activity.of("e-3", "u\ud800", "click", 1);
         Activity wide = Activity.of("e-4", "用户-ü-\uD83D\uDE00", "", 2).withPage("/straße");
         wide.metadata.put("ключ", "ÿ");
-        for (Activity a : new Activity[] {full(), sparse(), empty, surrogate, wide}) {
+        // longer than the scratch buffer's first size, then short again: the buffer grows, nothing leaks between strings
+        Activity longOne = Activity.of("e-5", "u".repeat(300), "click", 3).withPage("/p/" + "ä".repeat(200));
+        for (Activity a : new Activity[] {full(), sparse(), empty, surrogate, wide, longOne, full()}) {
             Activity back = read(bytes(a));
             assertThat(back).usingRecursiveComparison().isEqualTo(a);
         }
@@ -86,14 +88,16 @@ class ActivitySerializerTest {
         TypeSerializerSchemaCompatibility<Activity> compatibility = SERIALIZER.snapshotConfiguration()
                 .resolveSchemaCompatibility(restored);
         assertThat(compatibility.isCompatibleAsIs()).isTrue();
-        assertThat(restored.restoreSerializer()).isSameAs(SERIALIZER);
+        assertThat(restored.restoreSerializer()).isEqualTo(SERIALIZER);
     }
 
     @Test
     void theRecordsThatCarryAnActivityUseItAndNeedNoKryo() throws Exception {
         SerializerConfigImpl config = new SerializerConfigImpl();
         config.setGenericTypes(false); // a field falling back to Kryo would throw here
-        assertThat(Activity.TYPE.createSerializer(config)).isSameAs(SERIALIZER);
+        assertThat(Activity.TYPE.createSerializer(config)).isEqualTo(SERIALIZER);
+        // each thread gets its own: an instance keeps a scratch buffer
+        assertThat(SERIALIZER.duplicate()).isEqualTo(SERIALIZER).isNotSameAs(SERIALIZER);
         DecodedRecord.TYPE.createSerializer(config);
         TypeSerializer<LateActivity> late = LateActivity.TYPE.createSerializer(config);
         LateActivity record = new LateActivity();
