@@ -32,13 +32,17 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
     private static final int FIRED = 3;
     private static final int STRIDE = 4;
 
-    /** A user's open windows, sorted by start, STRIDE longs each; and the user's one timer. */
+    /**
+     * A user's open windows, sorted by start, STRIDE longs each, in the first {@code size} longs of
+     * {@code windows} (the rest is room: windows open and close in place); and the user's one timer.
+     */
     public static class Windows {
         public long[] windows = new long[0];
+        public int size;
         public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<Windows> TYPE = Types.POJO(Windows.class,
-                Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
+                Map.of("windows", Types.PRIMITIVE_ARRAY(Types.LONG), "size", Types.INT, "timer", Types.LONG));
     }
 
     private final long gap;
@@ -69,54 +73,43 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
     public void processElement(Activity activity, Context ctx, Collector<SessionCount> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         Windows user = state.value();
-        long[] old = user == null ? new long[0] : user.windows;
         long t = activity.eventTime;
-        int touched = -1;
-        int touching = 0;
-        for (int i = 0; i < old.length; i += STRIDE) {
-            if (touches(old, i, t)) {
-                touched = i;
-                touching++;
-            }
+        long[] w = user == null ? null : user.windows;
+        int size = user == null ? 0 : user.size;
+        // The windows touching [t, t + gap] are one run of the sorted, disjoint windows.
+        int first = 0;
+        while (first < size && w[first + END] < t) {
+            first += STRIDE;
         }
-        if (touching == 1) { // the usual merge: into one window, in place (the order by start stays)
-            long start = Math.min(t, old[touched + START]);
-            long end = Math.max(t + gap, old[touched + END]);
-            emitAndTime(user, old, touched, start, end, old[touched + COUNT] + 1, watermark, ctx, out);
-            return;
-        }
+        int end = first;
         long start = t;
-        long end = t + gap;
+        long windowEnd = t + gap;
         long count = 1;
-        int kept = 0;
-        long[] merged = new long[old.length + STRIDE - touching * STRIDE];
-        int insertAt = -1;
-        for (int i = 0; i < old.length; i += STRIDE) {
-            if (touches(old, i, t)) {
-                start = Math.min(start, old[i + START]);
-                end = Math.max(end, old[i + END]);
-                count += old[i + COUNT];
-                continue;
-            }
-            if (insertAt < 0 && old[i + START] > t) {
-                insertAt = kept;
-                kept += STRIDE;
-            }
-            System.arraycopy(old, i, merged, kept, STRIDE);
-            kept += STRIDE;
+        while (end < size && touches(w, end, t)) {
+            start = Math.min(start, w[end + START]);
+            windowEnd = Math.max(windowEnd, w[end + END]);
+            count += w[end + COUNT];
+            end += STRIDE;
         }
-        if (count == 1 && cleanupTime(end) <= watermark) {
+        if (count == 1 && cleanupTime(windowEnd) <= watermark) {
             ctx.output(late, activity); // merges into nothing still open
             return;
-        }
-        if (insertAt < 0) {
-            insertAt = kept;
         }
         if (user == null) {
             user = new Windows();
         }
-        user.windows = merged;
-        emitAndTime(user, merged, insertAt, start, end, count, watermark, ctx, out);
+        if (end == first) { // a window of its own, at its place by start
+            if (size + STRIDE > user.windows.length) {
+                user.windows = java.util.Arrays.copyOf(user.windows, Math.max(4 * STRIDE, user.windows.length * 2));
+            }
+            w = user.windows;
+            System.arraycopy(w, first, w, first + STRIDE, size - first);
+            user.size = size + STRIDE;
+        } else if (end - first > STRIDE) { // merges several windows into the first of them
+            System.arraycopy(w, end, w, first + STRIDE, size - end);
+            user.size = size - (end - first - STRIDE);
+        }
+        emitAndTime(user, user.windows, first, start, windowEnd, count, watermark, ctx, out);
     }
 
     /** True when the window at offset i touches [t, t + gap] (ends inclusive, as Flink's merging). */
@@ -145,7 +138,7 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
         long[] w = user.windows;
         int kept = 0;
         long next = Long.MAX_VALUE;
-        for (int i = 0; i < w.length; i += STRIDE) {
+        for (int i = 0; i < user.size; i += STRIDE) {
             if (w[i + FIRED] == 0 && w[i + END] - 1 <= watermark) {
                 out.collect(new SessionCount(groupKey(ctx.getCurrentKey(), w[i + START]), w[i + COUNT], w[i + END]));
                 w[i + FIRED] = 1;
@@ -161,7 +154,7 @@ public final class SessionWindowCounter extends OneValuePerKeyFunction<Activity,
             state.clear();
             return;
         }
-        user.windows = kept == w.length ? w : java.util.Arrays.copyOf(w, kept);
+        user.size = kept;
         user.timer = KeyTimer.move(timers, next);
         state.update(user);
     }

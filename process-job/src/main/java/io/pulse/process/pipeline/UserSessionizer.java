@@ -42,16 +42,21 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
     /** Buffered events beyond which the timer comes at the first of them, so that a busy user's buffer stays short. */
     private static final int MAX_PENDING = 64;
 
-    /** A user's buffered events as sorted (time, rank) pairs, the open session (count 0: none) and the timer. */
+    /**
+     * A user's buffered events as sorted (time, rank) pairs in the first {@code size} longs of
+     * {@code pending} (the rest is room to grow: an event is inserted in place, not into a new array),
+     * the open session (count 0: none) and the timer.
+     */
     public static class UserState {
         public long[] pending = new long[0];
+        public int size;
         public long start;
         public long last;
         public long count;
         public long timer = KeyTimer.NONE;
 
         public static final TypeInformation<UserState> TYPE = Types.POJO(UserState.class, Map.of(
-                "pending", Types.PRIMITIVE_ARRAY(Types.LONG), "start", Types.LONG, "last", Types.LONG,
+                "pending", Types.PRIMITIVE_ARRAY(Types.LONG), "size", Types.INT, "start", Types.LONG, "last", Types.LONG,
                 "count", Types.LONG, "timer", Types.LONG));
     }
 
@@ -93,10 +98,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
             user = new UserState();
         }
         int rank = rank(activity.eventType);
-        long[] before = user.pending;
-        int n = before.length;
-        boolean appended = n == 0 || before[n - 2] < time || (before[n - 2] == time && before[n - 1] <= rank); // as insert places it
-        user.pending = insert(before, time, rank);
+        boolean appended = insert(user, time, rank) == user.size - 2;
         user.timer = KeyTimer.by(timers, user.timer, appended ? dueAfterAppend(user, time, rank) : nextDue(user));
         state.update(user);
     }
@@ -107,14 +109,17 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         String key = ctx.getCurrentKey();
         long[] p = user.pending;
         int applied = 0;
-        while (applied < p.length && p[applied] <= watermark) {
+        while (applied < user.size && p[applied] <= watermark) {
             apply(key, user, p[applied], p[applied + 1], out);
             applied += 2;
         }
         if (user.count > 0 && user.last + timeout <= watermark) {
             close(key, user, user.last, TIMEOUT, out);
         }
-        user.pending = applied == 0 ? p : Arrays.copyOfRange(p, applied, p.length);
+        if (applied > 0) {
+            System.arraycopy(p, applied, p, 0, user.size - applied);
+            user.size -= applied;
+        }
         long next = nextDue(user);
         if (next == Long.MAX_VALUE) {
             state.clear();
@@ -136,7 +141,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         boolean any = user.count > 0;
         long last = user.last;
         long due = Long.MAX_VALUE;
-        for (int i = 0; i < p.length; i += 2) {
+        for (int i = 0; i < user.size; i += 2) {
             if (any && p[i] - last >= timeout) {
                 due = last + timeout;
                 break;
@@ -151,7 +156,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         if (due == Long.MAX_VALUE && any) {
             due = last + timeout;
         }
-        return p.length >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
+        return user.size >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
     }
 
     /**
@@ -163,8 +168,7 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
      */
     private long dueAfterAppend(UserState user, long time, int rank) {
         long due = rank != OTHER_RANK ? time : time + timeout;
-        long[] p = user.pending;
-        return p.length >= 2 * MAX_PENDING ? Math.min(due, p[0]) : due;
+        return user.size >= 2 * MAX_PENDING ? Math.min(due, user.pending[0]) : due;
     }
 
     /** Applies one event, in event-time order, to the open session. */
@@ -190,17 +194,24 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         user.count = 0;
     }
 
-    /** Inserts (time, rank) into the sorted pairs, after equal pairs; usually an append. */
-    static long[] insert(long[] pairs, long time, long rank) {
-        int at = pairs.length;
-        while (at > 0 && (pairs[at - 2] > time || (pairs[at - 2] == time && pairs[at - 1] > rank))) {
+    /**
+     * Inserts (time, rank) into the user's sorted pairs, after equal pairs (usually an append), in
+     * place while there is room; returns the offset it went to.
+     */
+    static int insert(UserState user, long time, long rank) {
+        long[] p = user.pending;
+        int at = user.size;
+        while (at > 0 && (p[at - 2] > time || (p[at - 2] == time && p[at - 1] > rank))) {
             at -= 2;
         }
-        long[] grown = new long[pairs.length + 2];
-        System.arraycopy(pairs, 0, grown, 0, at);
-        grown[at] = time;
-        grown[at + 1] = rank;
-        System.arraycopy(pairs, at, grown, at + 2, pairs.length - at);
-        return grown;
+        if (user.size + 2 > p.length) {
+            p = Arrays.copyOf(p, Math.max(8, p.length * 2));
+            user.pending = p;
+        }
+        System.arraycopy(p, at, p, at + 2, user.size - at);
+        p[at] = time;
+        p[at + 1] = rank;
+        user.size += 2;
+        return at;
     }
 }
