@@ -211,14 +211,22 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
             };
         }
 
+        // The operator passes the same context objects every time: written only when they change,
+        // as a reference store into this long-lived object costs a G1 barrier with a fence.
         void processElement(IN value, KeyedProcessFunction<K, IN, Void>.Context ctx) throws Exception {
-            outer = ctx;
+            if (outer != ctx) {
+                outer = ctx;
+            }
             function.processElement(value, context, out);
         }
 
         void onTimer(long timestamp, KeyedProcessFunction<K, IN, Void>.OnTimerContext ctx) throws Exception {
-            outer = ctx;
-            outerTimer = ctx;
+            if (outer != ctx) {
+                outer = ctx;
+            }
+            if (outerTimer != ctx) {
+                outerTimer = ctx;
+            }
             function.onTimer(timestamp, timerContext, out);
         }
     }

@@ -54,7 +54,9 @@ public final class KeyedValueCache<V> extends KeySlots<KeyedValueCache.Slot<V>> 
             return;
         }
         Slot<V> slot = slot();
-        slot.value = value;
+        if (slot.value != value) { // usually the same object, changed in place: no reference store (and barrier) then
+            slot.value = value;
+        }
         slot.dirty = true;
     }
 

@@ -3,23 +3,35 @@ package io.pulse.process.state;
 import java.util.Arrays;
 
 /**
- * A min-heap of (time, key, owner) timers in three arrays (the owner: which timer state of the
- * function set it): no object per timer, no hashing, no key groups.
- * What Flink's heap timer service does per timer (a deduplicating hash set and a heap per key group,
- * and a heap of those) was a quarter of the per-user operators' time; the functions on this queue
- * keep their one timer per key in their state, so the queue needs neither deletes nor dedup.
+ * A min-heap of (time, key, owner) timers (the owner: which timer state of the function set it):
+ * no object per timer, no hashing, no key groups. What Flink's heap timer service does per timer (a
+ * deduplicating hash set and a heap per key group, and a heap of those) was a quarter of the
+ * per-user operators' time; the functions on this queue keep their one timer per key in their
+ * state, so the queue needs neither deletes nor dedup.
+ *
+ * <p>The heap itself moves only primitives: each timer's key and owner sit in an entry table, at an
+ * index the heap carries, so a sift writes no object references (with G1 each reference written
+ * into a long-lived array pays a card-marking barrier with a memory fence; a sift writes a dozen).
  */
 final class TimerQueue {
+    /** The heap: times, and the entry of each. */
     private long[] times = new long[1024];
+    private int[] entries = new int[1024];
+    private int size;
+    /** The entry table: key and owner per entry index; free indexes on a stack. */
     private Object[] keys = new Object[1024];
     private int[] owners = new int[1024];
-    private int size;
+    private int[] free = new int[1024];
+    private int freeCount;
+    private int used;
 
     void add(long time, Object key, int owner) {
+        int entry = newEntry();
+        keys[entry] = key;
+        owners[entry] = owner;
         if (size == times.length) {
             times = Arrays.copyOf(times, size * 2);
-            keys = Arrays.copyOf(keys, size * 2);
-            owners = Arrays.copyOf(owners, size * 2);
+            entries = Arrays.copyOf(entries, size * 2);
         }
         int i = size++;
         while (i > 0) {
@@ -28,13 +40,23 @@ final class TimerQueue {
                 break;
             }
             times[i] = times[parent];
-            keys[i] = keys[parent];
-            owners[i] = owners[parent];
+            entries[i] = entries[parent];
             i = parent;
         }
         times[i] = time;
-        keys[i] = key;
-        owners[i] = owner;
+        entries[i] = entry;
+    }
+
+    private int newEntry() {
+        if (freeCount > 0) {
+            return free[--freeCount];
+        }
+        if (used == keys.length) {
+            keys = Arrays.copyOf(keys, used * 2);
+            owners = Arrays.copyOf(owners, used * 2);
+            free = Arrays.copyOf(free, used * 2);
+        }
+        return used++;
     }
 
     boolean isEmpty() {
@@ -52,12 +74,12 @@ final class TimerQueue {
 
     /** The key of the earliest timer; only when not empty. */
     Object firstKey() {
-        return keys[0];
+        return keys[entries[0]];
     }
 
     /** The owner of the earliest timer; only when not empty. */
     int firstOwner() {
-        return owners[0];
+        return owners[entries[0]];
     }
 
     /** The timer at position i (any order), for counting what is pending. */
@@ -66,19 +88,20 @@ final class TimerQueue {
     }
 
     Object keyAt(int i) {
-        return keys[i];
+        return keys[entries[i]];
     }
 
     int ownerAt(int i) {
-        return owners[i];
+        return owners[entries[i]];
     }
 
     void removeFirst() {
+        int removed = entries[0];
+        keys[removed] = null; // a null store: no barrier work
+        free[freeCount++] = removed;
         int last = --size;
         long time = times[last];
-        Object key = keys[last];
-        int owner = owners[last];
-        keys[last] = null;
+        int entry = entries[last];
         if (last == 0) {
             return;
         }
@@ -93,12 +116,10 @@ final class TimerQueue {
                 break;
             }
             times[i] = times[child];
-            keys[i] = keys[child];
-            owners[i] = owners[child];
+            entries[i] = entries[child];
             i = child;
         }
         times[i] = time;
-        keys[i] = key;
-        owners[i] = owner;
+        entries[i] = entry;
     }
 }
