@@ -1,29 +1,36 @@
 package io.pulse.process.pipeline;
 
 import io.pulse.process.model.Activity;
+import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * First half of active_users, keyed by user (chained behind "partition by user"): the slides
  * (1-minute steps) in which the user was active, kept while a window containing one is open, and
- * for an event in a slide new to the user, the start of every open window (5 minutes, sliding,
- * epoch-aligned, half-open) that the user was not in yet. {@link ActiveUsersCounter} adds them up
- * per window: every user lives in one subtask and is sent once per window, so the sum is the exact
- * number of distinct users, with no set of users per window anywhere.
+ * for an event in a slide new to the user, every open window (5 minutes, sliding, epoch-aligned,
+ * half-open) that the user was not in yet. Those are counted per window across the subtask's users
+ * ({@link WindowCounts}) and sent as (window start, users) before each watermark, watermark status
+ * and checkpoint barrier ({@link CachingKeyedProcessOperator.HeldOutput}). {@link ActiveUsersCounter}
+ * adds the subtasks' counts up per window: every user lives in one subtask and is counted once per
+ * window, so the sum is the exact number of distinct users, with no set of users per window anywhere.
  *
  * <p>Flink's own sliding windows would count an event in its open windows and drop it from the
  * closed ones without a trace; here an event that misses any of its windows also goes to the late
  * output, once, and counts in the open ones. The state of a user goes once every window of the
  * user's last slide has closed (one timer, in the state, on the operator's queue).
  */
-public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Long, ActiveUserSlides.Slides> {
+public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Tuple2<Long, Long>, ActiveUserSlides.Slides>
+        implements CachingKeyedProcessOperator.HeldOutput<Tuple2<Long, Long>> {
     public static final OutputTag<Activity> LATE = new OutputTag<>("late-" + OperatorNames.ACTIVE_USERS, Activity.TYPE);
+    /** What it sends: (window start, users new to the window since the last time). */
+    public static final TypeInformation<Tuple2<Long, Long>> COUNTS = Types.TUPLE(Types.LONG, Types.LONG);
 
     /** The starts of a user's active slides whose latest window is open, ascending; the user's one timer. */
     public static class Slides {
@@ -35,6 +42,8 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Lon
     }
 
     private final SlidingWindows windows;
+    /** The subtask's users per window since the last emission. */
+    private transient WindowCounts counts;
 
     public ActiveUserSlides(Duration size, Duration slide, Duration allowedLateness) {
         super("active-slides", Slides.TYPE);
@@ -47,7 +56,18 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Lon
     }
 
     @Override
-    public void processElement(Activity activity, Context ctx, Collector<Long> out) throws Exception {
+    public void open(org.apache.flink.configuration.Configuration parameters) {
+        super.open(parameters);
+        counts = new WindowCounts();
+    }
+
+    @Override
+    public void emitHeld(CachingKeyedProcessOperator.Emitter<Tuple2<Long, Long>> out) {
+        counts.emit(out::collect);
+    }
+
+    @Override
+    public void processElement(Activity activity, Context ctx, Collector<Tuple2<Long, Long>> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         long t = activity.eventTime;
         long slide = windows.lastStart(t); // also the start of the latest window containing t, which closes last
@@ -61,7 +81,7 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Lon
         if (Arrays.binarySearch(starts, slide) < 0) {
             for (long start = slide; start >= earliest && !windows.isClosed(start, watermark); start -= windows.slide) {
                 if (!anyIn(starts, start, start + windows.size)) {
-                    out.collect(start);
+                    counts.add(start);
                 }
             }
             if (user == null) {
@@ -77,7 +97,7 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Lon
     }
 
     @Override
-    void onKeyTimer(Slides user, OnTimerContext ctx, Collector<Long> out) throws Exception {
+    void onKeyTimer(Slides user, OnTimerContext ctx, Collector<Tuple2<Long, Long>> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         user.starts = withOpen(user.starts, Long.MIN_VALUE, watermark);
         if (user.starts.length == 0) {

@@ -14,8 +14,9 @@ import org.apache.flink.util.Collector;
 
 /**
  * Last step of active_users, keyed by window start: adds up the counts of users that
- * {@link WindowUserCounts} sends from every per-user subtask (each user counted once, in its own
- * subtask), and emits the row when the watermark passes the window's end. With allowed lateness, later users update the row until the window is cleaned up. Run by a
+ * {@link ActiveUserSlides} sends from every per-user subtask (each user counted once, in its own
+ * subtask), and emits the row when the watermark passes the window's end. With allowed lateness,
+ * later users update the row until the window is cleaned up. Run by a
  * {@link CachingKeyedProcessOperator}, the counts of the open windows stay on the heap between
  * checkpoints.
  */

@@ -39,7 +39,8 @@ public final class ProcessPipeline {
 
     /** The rows of the per-user operator ({@link #perUser}), one side output per output. */
     public static final OutputTag<SessionKpi> SESSION_KPI_ROWS = new OutputTag<>(OperatorNames.SESSION_KPIS, TypeInformation.of(SessionKpi.class));
-    public static final OutputTag<Long> ACTIVE_USER_SLIDES = new OutputTag<>(OperatorNames.ACTIVE_USERS + " slides", Types.LONG);
+    public static final OutputTag<Tuple2<Long, Long>> ACTIVE_USER_SLIDES = new OutputTag<>(OperatorNames.ACTIVE_USERS + " slides",
+            ActiveUserSlides.COUNTS);
     public static final OutputTag<UserSession> USER_SESSION_ROWS = new OutputTag<>(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class));
     public static final OutputTag<SessionCount> AGGREGATED_COUNT_ROWS = new OutputTag<>(OperatorNames.AGGREGATED_COUNTS,
             TypeInformation.of(SessionCount.class));
@@ -229,30 +230,23 @@ public final class ProcessPipeline {
     }
 
     /**
-     * active_users, per user: the start of each open 5-minute sliding window a user is new to (and
-     * the user's late records); chained behind the shuffle by user, like the other per-user outputs.
+     * active_users, per user: each open 5-minute sliding window a user is new to, counted per window
+     * across the subtask's users and sent as (window start, users) before each watermark (and the
+     * user's late records); chained behind the shuffle by user, like the other per-user outputs.
      */
-    public static SingleOutputStreamOperator<Long> activeUserSlides(KeyedStream<Activity, String> byUser, Duration lateness,
-                                                                   int stateCacheKeys) {
+    public static SingleOutputStreamOperator<Tuple2<Long, Long>> activeUserSlides(KeyedStream<Activity, String> byUser, Duration lateness,
+                                                                                 int stateCacheKeys) {
         return byUser
-                .transform(OperatorNames.ACTIVE_USERS + " slides", Types.LONG, new CachingKeyedProcessOperator<>(
+                .transform(OperatorNames.ACTIVE_USERS + " slides", ActiveUserSlides.COUNTS, new CachingKeyedProcessOperator<>(
                         new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), stateCacheKeys))
                 // Since 0.3; before, a window assigner before the shuffles and a set of users per window.
                 .uid("active_users-slides").name(OperatorNames.ACTIVE_USERS + " slides");
     }
 
-    /**
-     * active_users, per window: the window starts the slides operator sends (one per user and window
-     * the user is new to) counted per subtask ({@link WindowUserCounts}, chained to it), then the
-     * subtasks' counts added up per window.
-     */
-    public static SingleOutputStreamOperator<ActiveUsers> activeUsers(DataStream<Long> windowStarts, Duration lateness,
+    /** active_users, per window: the per-subtask counts the slides send, added up. */
+    public static SingleOutputStreamOperator<ActiveUsers> activeUsers(DataStream<Tuple2<Long, Long>> counts, Duration lateness,
                                                                      int stateCacheKeys) {
-        DataStream<Tuple2<Long, Long>> counts = windowStarts
-                .transform(OperatorNames.ACTIVE_USERS + " per subtask", WindowUserCounts.TYPE, new WindowUserCounts())
-                // Since 0.4; holds nothing across a barrier.
-                .uid("active_users-per-subtask").name(OperatorNames.ACTIVE_USERS + " per subtask");
-        return partitioned(counts, ProcessPipeline::windowStartOf, Types.LONG, WindowUserCounts.TYPE, OperatorNames.PARTITION_BY_WINDOW,
+        return partitioned(counts, ProcessPipeline::windowStartOf, Types.LONG, ActiveUserSlides.COUNTS, OperatorNames.PARTITION_BY_WINDOW,
                 "by-window")
                 .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
                         new CachingKeyedProcessOperator<>(new ActiveUsersCounter(ACTIVE_USERS_SIZE, lateness), stateCacheKeys))

@@ -10,6 +10,9 @@ import org.apache.flink.streaming.api.operators.InternalTimeServiceManager;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.util.OutputTag;
 
 /**
  * A keyed process operator whose function keeps its per-key state in {@link KeyedCache}s:
@@ -53,6 +56,24 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         List<? extends TimerState> timerStates();
     }
 
+    /**
+     * A function that holds some output back, such as counts it adds up across keys between
+     * watermarks, and sends it when asked: before each watermark and watermark status goes on,
+     * before each checkpoint barrier and at the end of the input, so that what it holds always
+     * precedes the watermark that follows the records it came from, and no snapshot misses it.
+     * What it holds is not keyed state: it must be empty after {@link #emitHeld}.
+     */
+    public interface HeldOutput<OUT> {
+        void emitHeld(Emitter<OUT> out) throws Exception;
+    }
+
+    /** Where held output goes: the operator's main output or one of its side outputs. */
+    public interface Emitter<OUT> {
+        void collect(OUT value);
+
+        <X> void output(OutputTag<X> tag, X value);
+    }
+
     /** The operator's timer queue as an {@link OwnTimers} function sees it. */
     public interface OwnTimerQueue {
         /** Sets timers for the {@code state}-th of the function's {@link OwnTimers#timerStates()}. */
@@ -87,6 +108,8 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     private transient boolean lazyKey;
     private transient Object currentKey;
     private transient boolean backendBehind;
+    /** Where an {@link HeldOutput} function's held output goes; null for any other function. */
+    private transient Emitter<OUT> held;
 
     /** @param capacity keys each cache holds on the heap (0: every access goes to the state backend) */
     public <F extends KeyedProcessFunction<K, IN, OUT> & CachedState> CachingKeyedProcessOperator(F function, int capacity) {
@@ -132,6 +155,19 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         if (capacity > 0) {
             slots = new SlotTable(keys, capacity, ((CachedState) userFunction).caches());
         }
+        if (userFunction instanceof HeldOutput) {
+            held = new Emitter<>() {
+                @Override
+                public void collect(OUT value) {
+                    output.collect(new StreamRecord<>(value));
+                }
+
+                @Override
+                public <X> void output(OutputTag<X> tag, X value) {
+                    output.collect(tag, new StreamRecord<>(value));
+                }
+            };
+        }
         if (userFunction instanceof OwnTimers own) {
             timers = new TimerQueue();
             fired = new Fired();
@@ -175,7 +211,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     @Override
     @SuppressWarnings("unchecked")
     public void processWatermark(Watermark mark) throws Exception {
-        if (timers == null) {
+        if (timers == null && held == null) {
             super.processWatermark(mark);
             return;
         }
@@ -184,7 +220,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
             flinkTimers.advanceWatermark(mark); // currentWatermark() is the new one from here
         }
         long watermark = mark.getTimestamp();
-        while (!timers.isEmpty() && timers.firstTime() <= watermark) {
+        while (timers != null && !timers.isEmpty() && timers.firstTime() <= watermark) {
             fired.time = timers.firstTime();
             Object entry = timers.firstKey();
             fired.key = (K) (entry instanceof SlotTable.Row row ? slots.enter(row) : entry);
@@ -194,8 +230,30 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
             onEventTime(fired);
         }
         firing = -1;
-        fired.key = null;
+        if (fired != null) {
+            fired.key = null;
+        }
+        emitHeld();
         output.emitWatermark(mark);
+    }
+
+    @SuppressWarnings("unchecked") // a HeldOutput function of this operator emits its OUT
+    private void emitHeld() throws Exception {
+        if (held != null) {
+            ((HeldOutput<OUT>) userFunction).emitHeld(held);
+        }
+    }
+
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+        emitHeld(); // an idle input no longer holds the watermark back downstream
+        super.processWatermarkStatus(status);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        emitHeld();
+        super.finish();
     }
 
     /**
@@ -262,6 +320,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        emitHeld();
         if (slots != null) {
             slots.flush();
         }

@@ -14,7 +14,8 @@ import org.apache.flink.util.OutputTag;
  * Keyed process functions over the same keyed input, run as one function by one
  * {@link CachingKeyedProcessOperator}: each record and each timer go to every part in turn, each
  * part's rows go to the side output named in its {@link Part}, and the parts' own side outputs (their
- * late records) pass through unchanged. Each part behaves exactly as it would in an operator of its
+ * late records) pass through unchanged; so does what a part holds back
+ * ({@link CachingKeyedProcessOperator.HeldOutput}), to its rows' side output. Each part behaves exactly as it would in an operator of its
  * own; what the parts share is the operator: one slot table for all their caches (one hash lookup
  * per record and timer instead of one per part), one timer queue, and no chained-operator hop per
  * part for every record.
@@ -24,7 +25,8 @@ import org.apache.flink.util.OutputTag;
  * set it only (which ignores it, as on a queue of its own, when it was replaced). After a restore the
  * queue is rebuilt from every part's timer states.
  */
-public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Void> implements CachingKeyedProcessOperator.OwnTimers {
+public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Void>
+        implements CachingKeyedProcessOperator.OwnTimers, CachingKeyedProcessOperator.HeldOutput<Void> {
     private static final long serialVersionUID = 1L;
 
     /** One function and the side output its rows go to. */
@@ -86,6 +88,36 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
         for (Runner<K, IN, ?> runner : runners) {
             runner.onTimer(timestamp, ctx);
         }
+    }
+
+    @Override
+    public void emitHeld(CachingKeyedProcessOperator.Emitter<Void> out) throws Exception {
+        for (Part<K, IN, ?> part : parts) {
+            emitHeld(part, out);
+        }
+    }
+
+    /** What a part holds, if anything, to its rows' side output. */
+    @SuppressWarnings("unchecked") // a HeldOutput part emits its own OUT
+    private static <OUT> void emitHeld(Part<?, ?, OUT> part, CachingKeyedProcessOperator.Emitter<Void> out) throws Exception {
+        if (part.function() instanceof CachingKeyedProcessOperator.HeldOutput<?> held) {
+            ((CachingKeyedProcessOperator.HeldOutput<OUT>) held).emitHeld(rowsOf(part, out));
+        }
+    }
+
+    /** The emitter as a part sees it: its main output is its rows' side output. */
+    private static <OUT> CachingKeyedProcessOperator.Emitter<OUT> rowsOf(Part<?, ?, OUT> part, CachingKeyedProcessOperator.Emitter<Void> out) {
+        return new CachingKeyedProcessOperator.Emitter<>() {
+            @Override
+            public void collect(OUT value) {
+                out.output(part.rows(), value);
+            }
+
+            @Override
+            public <X> void output(OutputTag<X> tag, X value) {
+                out.output(tag, value);
+            }
+        };
     }
 
     @Override

@@ -16,7 +16,9 @@ import java.util.TreeSet;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +29,9 @@ class ActiveUsersHarnessTest {
     private static final Duration ONE_MINUTE = Duration.ofMinutes(1);
     private static final int CACHE_KEYS = ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS;
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Long> slides(Duration lateness, int cacheKeys,
-                                                                                      OperatorSubtaskState restoreFrom) throws Exception {
+    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Tuple2<Long, Long>> slides(Duration lateness, int cacheKeys,
+                                                                                                    OperatorSubtaskState restoreFrom)
+            throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new CachingKeyedProcessOperator<>(
                 new ActiveUserSlides(FIVE_MINUTES, ONE_MINUTE, lateness), cacheKeys), (Activity a) -> a.userId, Types.STRING);
         if (restoreFrom != null) {
@@ -38,8 +41,23 @@ class ActiveUsersHarnessTest {
         return harness;
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Long> slides(Duration lateness) throws Exception {
+    private static KeyedOneInputStreamOperatorTestHarness<String, Activity, Tuple2<Long, Long>> slides(Duration lateness) throws Exception {
         return slides(lateness, CACHE_KEYS, null);
+    }
+
+    /**
+     * The window starts sent so far (a window with n new users n times, in the order the counts
+     * went out), after making the operator send what it holds (as before a checkpoint barrier).
+     */
+    private static List<Long> sent(KeyedOneInputStreamOperatorTestHarness<String, Activity, Tuple2<Long, Long>> harness) throws Exception {
+        harness.prepareSnapshotPreBarrier(0);
+        List<Long> starts = new ArrayList<>();
+        for (Tuple2<Long, Long> count : harness.extractOutputValues()) {
+            for (long i = 0; i < count.f1; i++) {
+                starts.add(count.f0);
+            }
+        }
+        return starts;
     }
 
     private static void assertNoStateLeft(KeyedOneInputStreamOperatorTestHarness<String, Activity, ?> harness) throws Exception {
@@ -54,7 +72,7 @@ class ActiveUsersHarnessTest {
     void anEventBelongsToFiveSlidingWindows() throws Exception {
         var harness = slides(Duration.ZERO);
         harness.processElement(record(event("A", "click", atSeconds(7 * 60 + 30))));
-        assertThat(harness.extractOutputValues()).containsExactly(at(7), at(6), at(5), at(4), at(3));
+        assertThat(sent(harness)).containsExactly(at(7), at(6), at(5), at(4), at(3));
         assertThat(harness.getSideOutput(ActiveUserSlides.LATE)).isNull();
         assertNoStateLeft(harness);
     }
@@ -65,7 +83,7 @@ class ActiveUsersHarnessTest {
         harness.processWatermark(at(9) - 1); // windows ending at 8 and 9 minutes have closed
         Activity partlyLate = event("A", "click", atSeconds(7 * 60 + 30));
         harness.processElement(record(partlyLate));
-        assertThat(harness.extractOutputValues()).containsExactly(at(7), at(6), at(5));
+        assertThat(sent(harness)).containsExactly(at(7), at(6), at(5));
         assertThat(harness.getSideOutput(lateTag())).extracting(StreamRecord::getValue)
                 .containsExactly(partlyLate);
         assertNoStateLeft(harness);
@@ -77,7 +95,7 @@ class ActiveUsersHarnessTest {
         harness.processWatermark(at(13) - 1);
         Activity late = event("A", "click", atSeconds(7 * 60 + 30));
         harness.processElement(record(late));
-        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(sent(harness)).isEmpty();
         assertThat(harness.getSideOutput(lateTag())).extracting(StreamRecord::getValue).containsExactly(late);
         harness.prepareSnapshotPreBarrier(1);
         assertThat(harness.numKeyedStateEntries()).isZero();
@@ -91,8 +109,10 @@ class ActiveUsersHarnessTest {
         harness.processElement(record(event("A", "click", atSeconds(20))));
         harness.processElement(record(event("A", "click", atSeconds(70))));
         harness.processElement(record(event("B", "click", atSeconds(30))));
-        assertThat(harness.extractOutputValues()).containsExactly(at(0), at(-1), at(-2), at(-3), at(-4), at(1),
-                at(0), at(-1), at(-2), at(-3), at(-4));
+        harness.prepareSnapshotPreBarrier(1);
+        // one count per window: A and B in minutes -4..0, only A in minute 1
+        assertThat(harness.extractOutputValues()).containsExactly(Tuple2.of(at(0), 2L), Tuple2.of(at(-1), 2L), Tuple2.of(at(-2), 2L),
+                Tuple2.of(at(-3), 2L), Tuple2.of(at(-4), 2L), Tuple2.of(at(1), 1L));
         assertNoStateLeft(harness);
     }
 
@@ -108,7 +128,7 @@ class ActiveUsersHarnessTest {
                 expected.add(at(minute - w));
             }
         }
-        List<Long> sent = harness.extractOutputValues();
+        List<Long> sent = sent(harness);
         assertThat(sent).doesNotHaveDuplicates();
         assertThat(new TreeSet<>(sent)).isEqualTo(expected);
         assertThat(harness.getSideOutput(lateTag())).isNull();
@@ -123,16 +143,54 @@ class ActiveUsersHarnessTest {
         before.processElement(record(event("B", "click", atSeconds(10))));
         before.prepareSnapshotPreBarrier(1); // a failover: checkpoint, then a new instance restored from it
         OperatorSubtaskState checkpoint = before.snapshot(1, 1);
-        List<Long> sentBefore = new ArrayList<>(before.extractOutputValues());
+        List<Long> sentBefore = sent(before);
         before.close();
 
         var harness = slides(Duration.ZERO, cacheKeys, checkpoint);
         harness.processElement(record(event("A", "click", atSeconds(50))));
         harness.processElement(record(event("A", "click", atSeconds(70))));
-        assertThat(sentBefore).hasSize(10);
-        assertThat(harness.extractOutputValues()).containsExactly(at(1));
+        assertThat(sentBefore).hasSize(10); // the barrier sent what the operator held: nothing is lost with the failover
+        assertThat(sent(harness)).containsExactly(at(1));
         // the restored timer cleans the users up: no state and no timer left
         assertNoStateLeft(harness);
+    }
+
+    /** The output as text: counts as "minute:users", watermarks as "wm", statuses as "idle"/"active". */
+    private static List<String> output(KeyedOneInputStreamOperatorTestHarness<String, Activity, Tuple2<Long, Long>> harness) {
+        List<String> out = new ArrayList<>();
+        for (Object o : harness.getOutput()) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof Tuple2<?, ?> t) {
+                out.add(((Long) t.f0 - at(0)) / 60_000 + ":" + t.f1);
+            } else if (o instanceof Watermark) {
+                out.add("wm");
+            } else if (o instanceof WatermarkStatus status) {
+                out.add(status.isIdle() ? "idle" : "active");
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void countsGoOutBeforeEachWatermarkIdleStatusAndBarrierAndAtTheEnd() throws Exception {
+        var harness = slides(Duration.ZERO);
+        harness.processElement(record(event("A", "click", atSeconds(30))));
+        harness.processElement(record(event("B", "click", atSeconds(40))));
+        assertThat(harness.getOutput()).isEmpty(); // held until the next watermark
+        harness.processWatermark(atSeconds(45));
+        harness.processWatermark(atSeconds(46)); // nothing held: the watermark alone
+        harness.processElement(record(event("C", "click", atSeconds(50))));
+        harness.processWatermarkStatus(WatermarkStatus.IDLE);
+        harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
+        harness.processElement(record(event("D", "click", atSeconds(55))));
+        harness.prepareSnapshotPreBarrier(1);
+        harness.processElement(record(event("E", "click", atSeconds(56))));
+        harness.getOperator().finish();
+        assertThat(output(harness)).containsExactly(
+                "0:2", "-1:2", "-2:2", "-3:2", "-4:2", "wm", "wm",
+                "0:1", "-1:1", "-2:1", "-3:1", "-4:1", "idle", "active",
+                "0:1", "-1:1", "-2:1", "-3:1", "-4:1",
+                "0:1", "-1:1", "-2:1", "-3:1", "-4:1");
+        harness.close();
     }
 
     private static org.apache.flink.util.OutputTag<Activity> lateTag() {
