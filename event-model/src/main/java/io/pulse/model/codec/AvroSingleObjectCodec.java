@@ -76,22 +76,34 @@ public final class AvroSingleObjectCodec<T extends SpecificRecordBase> implement
         return buffer.toByteArray();
     }
 
-    public Result<T> decode(byte[] bytes) {
+    /**
+     * Checks the single-object header (marker and this type's schema fingerprint); null when it
+     * is right and the body starts at {@link #HEADER_LENGTH}.
+     */
+    public Failure checkHeader(byte[] bytes) {
         init();
         if (bytes.length < HEADER_LENGTH) {
-            return failed(RejectReason.AVRO_TRUNCATED,
+            return new Failure(RejectReason.AVRO_TRUNCATED,
                     "Avro single-object header needs " + HEADER_LENGTH + " bytes, got " + bytes.length);
         }
         if (bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
-            return failed(RejectReason.AVRO_MALFORMED, "missing the C3 01 single-object marker");
+            return new Failure(RejectReason.AVRO_MALFORMED, "missing the C3 01 single-object marker");
         }
         long fp = 0;
         for (int i = 0; i < 8; i++) {
             fp |= (bytes[2 + i] & 0xFFL) << (8 * i);
         }
         if (fp != fingerprint) {
-            return failed(RejectReason.AVRO_UNKNOWN_SCHEMA, String.format(
+            return new Failure(RejectReason.AVRO_UNKNOWN_SCHEMA, String.format(
                     "schema fingerprint %016x is not %s (%016x)", fp, type.getSimpleName(), fingerprint));
+        }
+        return null;
+    }
+
+    public Result<T> decode(byte[] bytes) {
+        Failure header = checkHeader(bytes);
+        if (header != null) {
+            return new Result<>(null, header);
         }
         try {
             reusableDecoder = DecoderFactory.get()

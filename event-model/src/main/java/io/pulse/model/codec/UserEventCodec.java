@@ -106,11 +106,16 @@ public final class UserEventCodec implements Serializable {
     }
 
     private DecodeResult decodeAvro(byte[] bytes) {
-        AvroSingleObjectCodec.Result<UserEvent> result = avro.decode(bytes);
-        if (result.failure() != null) {
-            return DecodeResult.reject(result.failure().reason(), result.failure().detail());
+        AvroSingleObjectCodec.Failure header = avro.checkHeader(bytes);
+        if (header != null) {
+            return DecodeResult.reject(header.reason(), header.detail());
         }
-        UserEvent event = result.value();
+        UserEvent event;
+        try {
+            event = UserEventBinaryReader.read(bytes, AvroSingleObjectCodec.HEADER_LENGTH);
+        } catch (UserEventBinaryReader.BadBody bad) {
+            return DecodeResult.reject(bad.reason, bad.getMessage());
+        }
         if (event.getUserId() == null || event.getUserId().isBlank()) {
             return DecodeResult.reject(RejectReason.MISSING_USER_ID, "Avro event has a blank user_id");
         }

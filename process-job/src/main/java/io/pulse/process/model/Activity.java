@@ -49,6 +49,24 @@ public class Activity {
         return a;
     }
 
+    /**
+     * As {@link #from}, taking the event's metadata map as its own instead of copying it: for an
+     * event decoded for this activity alone (the source's deserializer), which nothing else holds.
+     */
+    public static Activity fromDecoded(UserEvent e) {
+        Activity a = new Activity();
+        a.eventId = e.getEventId();
+        a.userId = e.getUserId();
+        a.eventType = e.getEventType();
+        a.eventTime = e.getEventTime().toEpochMilli();
+        a.device = e.getDevice();
+        a.page = e.getPage();
+        a.contentId = e.getContentId();
+        Map<String, String> metadata = e.getMetadata();
+        a.metadata = metadata instanceof HashMap<String, String> own ? own : metadata == null ? new HashMap<>() : new HashMap<>(metadata);
+        return a;
+    }
+
     public UserEvent toUserEvent() {
         return UserEvent.newBuilder().setEventId(eventId).setUserId(userId).setEventType(eventType)
                 .setEventTime(Instant.ofEpochMilli(eventTime)).setDevice(device).setPage(page).setContentId(contentId)

@@ -37,7 +37,7 @@ public final class ActivityRecordDeserializer implements KafkaRecordDeserializat
         }
         DecodeResult result = codec.decode(record.value());
         if (result instanceof DecodeResult.Decoded decoded) {
-            out.collect(DecodedRecord.valid(Activity.from(decoded.event())));
+            out.collect(DecodedRecord.valid(Activity.fromDecoded(decoded.event())));
         } else {
             DecodeResult.Rejected rejected = (DecodeResult.Rejected) result;
             out.collect(DecodedRecord.rejected(rejected.reason().name(), rejected.detail(), record.topic(),
