@@ -156,7 +156,7 @@ bench_process() {
     --rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0.01 --malformed-share 0.001 \
     --format avro > "$PULSE_HOME/bench-process-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-process-$stamp.log" >&2; die "filling the topic failed"; }
   mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
-  log "bench process: measuring (2 alternating rounds) ..."
+  log "bench process: measuring (3 alternating rounds) ..."
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \

@@ -98,7 +98,11 @@ public final class ActivitySerializer extends TypeSerializer<Activity> {
             out.writeInt(NO_METADATA);
             return;
         }
-        out.writeInt(a.metadata.size());
+        int entries = a.metadata.size();
+        out.writeInt(entries);
+        if (entries == 0) {
+            return; // most events: no iterator to set up
+        }
         for (Map.Entry<String, String> e : a.metadata.entrySet()) {
             writeString(e.getKey(), out);
             writeString(e.getValue(), out);
