@@ -34,6 +34,11 @@ import org.apache.flink.util.OutputTag;
  * key by key, so it holds exactly the timers the snapshot's state holds. Its timers fire when a
  * watermark arrives, after Flink's timer service has taken the watermark (so
  * {@code currentWatermark()} is the new one) and before the watermark goes downstream.
+ *
+ * <p>A function that holds output back across keys ({@link HeldOutput}, such as counts per window
+ * added up over the subtask's keys) is asked for it after those timers and before every watermark,
+ * watermark status and checkpoint barrier goes on, and at the end: nothing it holds outlives a
+ * barrier, so it needs no state.
  */
 public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
