@@ -44,6 +44,9 @@ public final class ProcessPipeline {
     public static final OutputTag<UserSession> USER_SESSION_ROWS = new OutputTag<>(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class));
     public static final OutputTag<SessionCount> AGGREGATED_COUNT_ROWS = new OutputTag<>(OperatorNames.AGGREGATED_COUNTS,
             TypeInformation.of(SessionCount.class));
+    /** page_view_counts' tallies per page and window from each per-user subtask, added up by {@link PageViewWindows}. */
+    public static final OutputTag<PageViewCount> PAGE_VIEW_TALLIES = new OutputTag<>(OperatorNames.PAGE_VIEW_COUNTS + " tallies",
+            TypeInformation.of(PageViewCount.class));
 
     /**
      * Time settings of the pipeline, and how many keys each keyed operator keeps on the heap between
@@ -115,7 +118,8 @@ public final class ProcessPipeline {
         Duration lateness = options.allowedLateness();
         OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
         OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options, kpiLate, countLate);
+        OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
+        SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options, kpiLate, countLate, pageLate);
         sink(perUser.getSideOutput(SESSION_KPI_ROWS), OperatorNames.SESSION_KPIS, outputs.sessionKpis());
         sink(perUser.getSideOutput(USER_SESSION_ROWS), OperatorNames.USER_SESSIONS, outputs.userSessions());
         sink(perUser.getSideOutput(AGGREGATED_COUNT_ROWS), OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
@@ -123,13 +127,12 @@ public final class ProcessPipeline {
                 options.stateCacheKeys());
         sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
 
-        OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(
-                activities.filter(PageViewWindows::isPageView).uid("page-views-only"), lateness, pageLate, options.stateCacheKeys());
+        SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(perUser.getSideOutput(PAGE_VIEW_TALLIES), lateness,
+                options.stateCacheKeys());
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
         DataStream<LateActivity> late = tagged(perUser.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
-                .union(tagged(pageViews.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
+                .union(tagged(perUser.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
                         tagged(perUser.getSideOutput(ActiveUserSlides.LATE), OperatorNames.ACTIVE_USERS),
                         tagged(perUser.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
                         tagged(perUser.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
@@ -189,29 +192,28 @@ public final class ProcessPipeline {
         return a.userId;
     }
 
-    private static String pageOf(Activity a) {
-        return a.page;
-    }
-
     private static Long windowStartOf(Tuple2<Long, Long> windowUsers) {
         return windowUsers.f0;
     }
 
     /**
-     * The four per-user outputs (session_kpis, active_users' slides, user_sessions, aggregated_counts)
-     * computed by one operator behind the shuffle by user ({@link FusedFunctions}): each is the same
-     * function the single-output builders below run on its own, its rows a side output of this operator
-     * ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES}, {@link #USER_SESSION_ROWS},
-     * {@link #AGGREGATED_COUNT_ROWS}), its late records on its late tag as before.
+     * The per-user outputs (session_kpis, active_users' slides, user_sessions, aggregated_counts) and
+     * page_view_counts' tallies computed by one operator behind the shuffle by user
+     * ({@link FusedFunctions}): each is the same function the single-output builders below run on its
+     * own, its rows a side output of this operator ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES},
+     * {@link #USER_SESSION_ROWS}, {@link #AGGREGATED_COUNT_ROWS}, {@link #PAGE_VIEW_TALLIES}), its late
+     * records on its late tag as before.
      */
     public static SingleOutputStreamOperator<Void> perUser(KeyedStream<Activity, String> byUser, Options options,
-                                                           OutputTag<Activity> kpiLate, OutputTag<Activity> countLate) {
+                                                           OutputTag<Activity> kpiLate, OutputTag<Activity> countLate,
+                                                           OutputTag<Activity> pageLate) {
         Duration lateness = options.allowedLateness();
         FusedFunctions<String, Activity> functions = new FusedFunctions<>(
                 new FusedFunctions.Part<>(new SessionKpiWindows(KPI_WINDOW, lateness, kpiLate), SESSION_KPI_ROWS),
                 new FusedFunctions.Part<>(new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), ACTIVE_USER_SLIDES),
                 new FusedFunctions.Part<>(new UserSessionizer(options.userSessionTimeout()), USER_SESSION_ROWS),
-                new FusedFunctions.Part<>(new SessionWindowCounter(options.sessionGap(), lateness, countLate), AGGREGATED_COUNT_ROWS));
+                new FusedFunctions.Part<>(new SessionWindowCounter(options.sessionGap(), lateness, countLate), AGGREGATED_COUNT_ROWS),
+                new FusedFunctions.Part<>(new PageViewTallies(PAGE_VIEW_WINDOW, lateness, pageLate), PAGE_VIEW_TALLIES));
         return byUser
                 .transform(OperatorNames.PER_USER, Types.VOID, new CachingKeyedProcessOperator<>(functions, options.stateCacheKeys()))
                 // Since 0.4; one operator per output before (uids session_kpis-v3, active_users-slides,
@@ -264,13 +266,18 @@ public final class ProcessPipeline {
                 .uid(OperatorNames.USER_SESSIONS + "-v2").name(OperatorNames.USER_SESSIONS);
     }
 
-    /** page_view_counts: 1-minute tumbling windows per page, over page_view events. */
-    public static SingleOutputStreamOperator<PageViewCount> pageViewCounts(DataStream<Activity> pageViews, Duration lateness,
-                                                                          OutputTag<Activity> late, int stateCacheKeys) {
-        return partitioned(pageViews, ProcessPipeline::pageOf, Types.STRING, Activity.TYPE, OperatorNames.PARTITION_BY_PAGE, "by-page")
+    /**
+     * page_view_counts: 1-minute tumbling windows per page, adding up the per-user subtasks' tallies
+     * of page_view events ({@link PageViewTallies}, in {@link #perUser}).
+     */
+    public static SingleOutputStreamOperator<PageViewCount> pageViewCounts(DataStream<PageViewCount> tallies, Duration lateness,
+                                                                          int stateCacheKeys) {
+        return partitioned(tallies, PageViewCount::page, Types.STRING, TypeInformation.of(PageViewCount.class),
+                OperatorNames.PARTITION_BY_PAGE, "by-page")
                 .transform(OperatorNames.PAGE_VIEW_COUNTS, TypeInformation.of(PageViewCount.class),
-                        new CachingKeyedProcessOperator<>(new PageViewWindows(PAGE_VIEW_WINDOW, lateness, late), stateCacheKeys))
-                // "-v2": the state of Flink's tumbling window operator (before 0.3) does not carry over.
+                        new CachingKeyedProcessOperator<>(new PageViewWindows(PAGE_VIEW_WINDOW, lateness), stateCacheKeys))
+                // "-v2": the state of Flink's tumbling window operator (before 0.3) does not carry over. Since 0.4
+                // it adds up tallies (it counted events before); its state is the same.
                 .uid(OperatorNames.PAGE_VIEW_COUNTS + "-v2").name(OperatorNames.PAGE_VIEW_COUNTS);
     }
 

@@ -15,7 +15,7 @@ import org.apache.flink.util.OutputTag;
  * partitioning with the other per-user operators, see {@link ProcessPipeline#byUser}), the device
  * is each window's tag; window semantics as {@link TumblingWindowsFunction}.
  */
-public final class SessionKpiWindows extends TumblingWindowsFunction<SessionKpi> {
+public final class SessionKpiWindows extends TumblingWindowsFunction<Activity, SessionKpi> {
     private static final DateTimeFormatter SESSION_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
     private static final int FIRST = 1;
     private static final int LAST = 2;
@@ -24,8 +24,11 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<SessionKpi>
     private static final long LOGIN = 1;
     private static final long PURCHASE = 2;
 
+    private final OutputTag<Activity> late;
+
     public SessionKpiWindows(Duration size, Duration allowedLateness, OutputTag<Activity> late) {
-        super("session_kpis", "kpi-windows", size, allowedLateness, late);
+        super("session_kpis", "kpi-windows", size, allowedLateness);
+        this.late = late;
     }
 
     /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
@@ -36,6 +39,16 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<SessionKpi>
     @Override
     int stride() {
         return 5;
+    }
+
+    @Override
+    long timeOf(Activity a) {
+        return a.eventTime;
+    }
+
+    @Override
+    void late(Activity a, long watermark, Context ctx) {
+        ctx.output(late, a);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.pulse.process.pipeline;
 
-import io.pulse.process.model.Activity;
 import io.pulse.process.state.CachingKeyedProcessOperator;
 import io.pulse.process.state.KeyedValueCache;
 import java.time.Duration;
@@ -10,11 +9,11 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
- * Epoch-aligned tumbling event-time windows per key and tag (session_kpis: per user and device;
- * page_view_counts: per page), with the semantics of Flink's tumbling windows and EventTimeTrigger:
+ * Epoch-aligned tumbling event-time windows per key and tag (session_kpis: per user and device,
+ * over events; page_view_counts: per page, over the tallies of the per-user subtasks), with the
+ * semantics of Flink's tumbling windows and EventTimeTrigger:
  * the row is emitted when the watermark reaches the window's last millisecond; an event whose window
  * ended (last millisecond + allowed lateness at or behind the watermark) is late, goes to the late
  * output and is not counted; within allowed lateness an event updates the row at once; the window is
@@ -26,7 +25,7 @@ import org.apache.flink.util.OutputTag;
  * flags last, the subclass's accumulator between; the subclass says how an event adds to it and what
  * row it makes.
  */
-abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activity, OUT, TumblingWindowsFunction.Windows> {
+abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<IN, OUT, TumblingWindowsFunction.Windows> {
     static final int START = 0;
     /** In a window's flags: its row was emitted (the subclass may use the low bits). */
     static final long FIRED = 1L << 62;
@@ -44,9 +43,8 @@ abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activ
 
     final long size;
     private final long allowedLateness;
-    private final OutputTag<Activity> late;
 
-    TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness, OutputTag<Activity> late) {
+    TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness) {
         super(stateName, Windows.TYPE);
         if (size.toMillis() <= 0 || allowedLateness.isNegative()) {
             throw new IllegalArgumentException(output + " window size must be positive and allowed lateness not negative (got "
@@ -54,7 +52,6 @@ abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activ
         }
         this.size = size.toMillis();
         this.allowedLateness = allowedLateness.toMillis();
-        this.late = late;
     }
 
     @Override
@@ -65,25 +62,31 @@ abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activ
     /** Longs per window: start, accumulator, flags. */
     abstract int stride();
 
-    /** The event's tag: windows of one key and different tags are separate. */
-    abstract String tag(Activity a);
+    /** The input's event time: it falls into the window that contains it. */
+    abstract long timeOf(IN in);
+
+    /** What becomes of an input whose window has ended (not counted). */
+    abstract void late(IN in, long watermark, Context ctx);
+
+    /** The input's tag: windows of one key and different tags are separate. */
+    abstract String tag(IN in);
 
     /** Sets the accumulator of a new window at offset {@code at} (all zero before). */
     abstract void init(long[] w, int at);
 
-    /** Adds the event to the window at offset {@code at}. */
-    abstract void add(long[] w, int at, Activity a);
+    /** Adds the input to the window at offset {@code at}. */
+    abstract void add(long[] w, int at, IN in);
 
     /** The row of the window at offset {@code at}. */
     abstract OUT row(String key, String tag, long[] w, int at);
 
     @Override
-    public void processElement(Activity a, Context ctx, Collector<OUT> out) throws Exception {
+    public void processElement(IN a, Context ctx, Collector<OUT> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
-        long start = TimeWindow.getWindowStartWithOffset(a.eventTime, 0, size);
+        long start = TimeWindow.getWindowStartWithOffset(timeOf(a), 0, size);
         long lastMillis = start + size - 1;
         if (cleanupTime(lastMillis) <= watermark) {
-            ctx.output(late, a);
+            late(a, watermark, ctx);
             return;
         }
         Windows key = state.value();
@@ -154,7 +157,12 @@ abstract class TumblingWindowsFunction<OUT> extends OneValuePerKeyFunction<Activ
     }
 
     /** The window's last millisecond plus the allowed lateness, at most Long.MAX_VALUE (as Flink's). */
-    private long cleanupTime(long lastMillis) {
+    long cleanupTime(long lastMillis) {
+        return cleanupTime(lastMillis, allowedLateness);
+    }
+
+    /** As {@link #cleanupTime(long)}, for the given allowed lateness. */
+    static long cleanupTime(long lastMillis, long allowedLateness) {
         long cleanup = lastMillis + allowedLateness;
         return cleanup >= lastMillis ? cleanup : Long.MAX_VALUE;
     }

@@ -36,9 +36,10 @@ import org.apache.flink.util.OutputTag;
  * {@code currentWatermark()} is the new one) and before the watermark goes downstream.
  *
  * <p>A function that holds output back across keys ({@link HeldOutput}, such as counts per window
- * added up over the subtask's keys) is asked for it after those timers and before every watermark,
- * watermark status and checkpoint barrier goes on, and at the end: nothing it holds outlives a
- * barrier, so it needs no state.
+ * added up over the subtask's keys) is asked for it after those timers and before every watermark
+ * and checkpoint barrier goes on, when a watermark status comes and at the end: nothing it holds
+ * outlives a barrier, so it needs no state. Such an operator passes no watermark status on (see
+ * {@link #processWatermarkStatus}).
  */
 public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
@@ -63,8 +64,9 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
 
     /**
      * A function that holds some output back, such as counts it adds up across keys between
-     * watermarks, and sends it when asked: before each watermark and watermark status goes on,
-     * before each checkpoint barrier and at the end of the input, so that what it holds always
+     * watermarks, and sends it when asked: before each watermark goes on, when a watermark status
+     * comes (the operator passes none on), before each checkpoint barrier and at the end of the
+     * input, so that what it holds always
      * precedes the watermark that follows the records it came from, and no snapshot misses it.
      * What it holds is not keyed state: it must be empty after {@link #emitHeld}.
      */
@@ -249,10 +251,23 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         }
     }
 
+    /**
+     * An operator with held output passes no watermark status on. Its held output (counts per window
+     * from this subtask) is added up downstream, where each window closes by the downstream
+     * watermark; that must never run ahead of this subtask's, or a count could arrive for a window
+     * closed there already. Were this subtask announced idle, downstream would leave it out of its
+     * minimum, and when it turned active again (its watermark behind) its counts could be late
+     * there. Nothing is lost: every subtask of a keyed operator reads the same upstream subtasks,
+     * their watermarks and idleness, so its watermark keeps up with its peers' and none is idle
+     * while another is active for long.
+     */
     @Override
     public void processWatermarkStatus(WatermarkStatus status) throws Exception {
-        emitHeld(); // an idle input no longer holds the watermark back downstream
-        super.processWatermarkStatus(status);
+        if (held == null) {
+            super.processWatermarkStatus(status);
+            return;
+        }
+        emitHeld(); // what an input going idle leaves held goes on now
     }
 
     @Override

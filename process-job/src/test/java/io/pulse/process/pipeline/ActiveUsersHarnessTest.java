@@ -170,8 +170,13 @@ class ActiveUsersHarnessTest {
         return out;
     }
 
+    /**
+     * Held counts go out before each watermark, when a watermark status comes, before each barrier
+     * and at the end; the statuses themselves do not go on (downstream must never leave this subtask
+     * out of its minimum watermark: its counts would then be late there).
+     */
     @Test
-    void countsGoOutBeforeEachWatermarkIdleStatusAndBarrierAndAtTheEnd() throws Exception {
+    void countsGoOutBeforeEachWatermarkAndBarrierAndAtTheEndAndWhenTheInputGoesIdle() throws Exception {
         var harness = slides(Duration.ZERO);
         harness.processElement(record(event("A", "click", atSeconds(30))));
         harness.processElement(record(event("B", "click", atSeconds(40))));
@@ -187,7 +192,7 @@ class ActiveUsersHarnessTest {
         harness.getOperator().finish();
         assertThat(output(harness)).containsExactly(
                 "0:2", "-1:2", "-2:2", "-3:2", "-4:2", "wm", "wm",
-                "0:1", "-1:1", "-2:1", "-3:1", "-4:1", "idle", "active",
+                "0:1", "-1:1", "-2:1", "-3:1", "-4:1",
                 "0:1", "-1:1", "-2:1", "-3:1", "-4:1",
                 "0:1", "-1:1", "-2:1", "-3:1", "-4:1");
         harness.close();

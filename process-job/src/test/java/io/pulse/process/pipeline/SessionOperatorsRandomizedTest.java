@@ -126,21 +126,59 @@ class SessionOperatorsRandomizedTest {
         assertThat(rows).anyMatch(SessionKpi::didPurchase).anyMatch(SessionKpi::didLogin).anyMatch(r -> r.device().equals("unknown"));
     }
 
+    /**
+     * page_view_counts' two halves (tallies in the per-user operator, added up per page) against
+     * Flink's tumbling windows over the events, both failing over together at random points: by
+     * every watermark, the same row per page and window (the table's content: within allowed
+     * lateness Flink updates the row per event, ours per tally, so ours may send fewer updates), the
+     * same late records, nothing left at the end.
+     */
     @ParameterizedTest(name = "seed {0}, allowed lateness {1} ms, {2} keys cached")
     @CsvSource({"31, 0, 0", "32, 0, 1", "33, 0, 50000", "34, 60000, 2", "35, 30000, 50000"})
     void pageViewCountsMatchFlinksTumblingWindows(long seed, long latenessMillis, int cacheKeys) throws Exception {
         Duration lateness = Duration.ofMillis(latenessMillis);
-        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        var ours = new RestartableHarness<String, PageViewCount>(() -> Fixtures.transformationOf(
-                s -> ProcessPipeline.pageViewCounts(s, lateness, late, cacheKeys)).getOperator(), a -> a.page, Types.STRING, late);
+        OutputTag<Activity> late = PageViewStages.LATE;
+        var ours = new PageViewStages(lateness, cacheKeys);
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.page, Types.STRING)
                 .window(TumblingEventTimeWindows.of(ProcessPipeline.PAGE_VIEW_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new EventCounter(), new PageViewCounter()), Types.STRING);
         String[] pages = {"/home", "/cart", "/search"};
-        stepForStepWithFlink(seed, 5_000, 30_000, ours, flinks, late, a -> {
-            a.eventType = PageViewWindows.PAGE_VIEW;
-            a.page = pages[Math.floorMod(a.eventId.hashCode(), pages.length)];
-        }, r -> r.page() + r.windowStart(), latenessMillis);
+        Random failures = new Random(seed * 31);
+        for (Step step : stream(seed, 5_000, 30_000)) {
+            if (step.event() != null) {
+                Activity a = step.event();
+                a.eventType = PageViewWindows.PAGE_VIEW;
+                a.page = pages[Math.floorMod(a.eventId.hashCode(), pages.length)];
+                ours.processElement(a);
+                flinks.processElement(new StreamRecord<>(a, a.eventTime));
+            } else {
+                ours.processWatermark(step.watermark());
+                flinks.processWatermark(step.watermark());
+                assertThat(latestPerWindow(ours.rows())).isEqualTo(latestPerWindow(flinks.extractOutputValues()));
+            }
+            if (failures.nextInt(40) == 0) {
+                ours.restart();
+            }
+        }
+        List<PageViewCount> rows = ours.rows();
+        assertThat(rows).hasSizeGreaterThan(20);
+        assertThat(ours.restarts()).isGreaterThan(3);
+        // fewer tallies than events: the events of a page and window between two watermarks are sent as one
+        assertThat(ours.tallies()).hasSizeLessThan(400 - ours.late().size());
+        if (latenessMillis > 0) { // rows updated by events inside allowed lateness were seen
+            assertThat(rows).hasSizeGreaterThan((int) rows.stream().map(r -> r.page() + r.windowStart()).distinct().count());
+        }
+        assertThat(ids(ours.late())).isNotEmpty().isEqualTo(ids(flinks.getSideOutput(late).stream().map(StreamRecord::getValue).toList()));
+        assertThat(ours.stateLeft()).isZero(); // by a finite watermark, not end of input
+        ours.close();
+        flinks.close();
+    }
+
+    /** The last row per page and window: what the upserted table holds. */
+    private static java.util.SortedMap<String, PageViewCount> latestPerWindow(List<PageViewCount> rows) {
+        java.util.SortedMap<String, PageViewCount> latest = new java.util.TreeMap<>();
+        rows.forEach(r -> latest.put(r.page() + "@" + r.windowStart(), r));
+        return latest;
     }
 
     /**
@@ -219,24 +257,26 @@ class SessionOperatorsRandomizedTest {
     }
 
     /**
-     * The per-user operator (the four per-user functions fused, one slot table and timer queue),
-     * failing over at random points, against the four operators on their own: the same rows of
+     * The per-user operator (the four per-user functions and page_view_counts' tallies fused, one
+     * slot table and timer queue), failing over at random points, against each on its own: the same rows of
      * every output and the same late records of each, and nothing left at the end, with no
      * cache, caches smaller than the number of users (rows evicted all the time) and a large one.
      */
     @ParameterizedTest(name = "seed {0}, {1} keys cached")
     @CsvSource({"41, 0", "42, 1", "43, 2", "44, 50000"})
-    void perUserOperatorEqualsTheFourOperatorsOnTheirOwn(long seed, int cacheKeys) throws Exception {
+    void perUserOperatorEqualsItsFiveFunctionsOnTheirOwn(long seed, int cacheKeys) throws Exception {
         ProcessPipeline.Options options = new ProcessPipeline.Options(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ZERO,
                 Duration.ofSeconds(5), Duration.ofMinutes(1), cacheKeys);
         OutputTag<Activity> kpiLate = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
         OutputTag<Activity> countLate = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
+        OutputTag<Activity> pageLate = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
         var fused = new RestartableHarness<String, Void>(() -> Fixtures.transformationOf(
-                s -> ProcessPipeline.perUser(ProcessPipeline.byUser(s), options, kpiLate, countLate)).getOperator(), a -> a.userId,
+                s -> ProcessPipeline.perUser(ProcessPipeline.byUser(s), options, kpiLate, countLate, pageLate)).getOperator(), a -> a.userId,
                 Types.STRING, kpiLate)
                 .keep(ProcessPipeline.SESSION_KPI_ROWS).keep(ProcessPipeline.ACTIVE_USER_SLIDES).keep(ProcessPipeline.USER_SESSION_ROWS)
                 .keep(ProcessPipeline.AGGREGATED_COUNT_ROWS)
-                .keep(ActiveUserSlides.LATE).keep(UserSessionizer.LATE).keep(countLate);
+                .keep(ProcessPipeline.PAGE_VIEW_TALLIES)
+                .keep(ActiveUserSlides.LATE).keep(UserSessionizer.LATE).keep(countLate).keep(pageLate);
         Duration lateness = options.allowedLateness();
         var kpis = Fixtures.harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), lateness, kpiLate, cacheKeys), Types.STRING);
         var slides = Fixtures.harnessOf(s -> ProcessPipeline.activeUserSlides(ProcessPipeline.byUser(s), lateness, cacheKeys), Types.STRING);
@@ -244,13 +284,17 @@ class SessionOperatorsRandomizedTest {
                 cacheKeys), Types.STRING);
         var counts = Fixtures.harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), options.sessionGap(), lateness,
                 countLate, cacheKeys), Types.STRING);
-        List<KeyedOneInputStreamOperatorTestHarness<String, Activity, ?>> alone = List.of(kpis, slides, sessions, counts);
+        var pages = new KeyedOneInputStreamOperatorTestHarness<String, Activity, PageViewCount>(new CachingKeyedProcessOperator<>(
+                new PageViewTallies(ProcessPipeline.PAGE_VIEW_WINDOW, lateness, pageLate), cacheKeys), a -> a.userId, Types.STRING);
+        pages.open();
+        List<KeyedOneInputStreamOperatorTestHarness<String, Activity, ?>> alone = List.of(kpis, slides, sessions, counts, pages);
         Random failures = new Random(seed * 31);
         String[] devices = {"iPhone", "Web", null};
         for (Step step : stream(seed, 10_000, 30_000)) {
             if (step.event() != null) {
                 Activity a = step.event();
                 a.device = devices[Math.floorMod(a.eventId.hashCode(), devices.length)];
+                a.page = "/p" + Math.floorMod(a.eventId.hashCode(), 3);
                 fused.processElement(a);
                 for (var harness : alone) {
                     harness.processElement(new StreamRecord<>(a, a.eventTime));
@@ -270,6 +314,7 @@ class SessionOperatorsRandomizedTest {
         // there, the one alone is only asked to).
         fused.restart();
         slides.prepareSnapshotPreBarrier(0);
+        pages.prepareSnapshotPreBarrier(0);
         assertThat(fused.output()).isEmpty(); // every row is on its output's side output
         assertThat(sorted(fused.sideOutput(ProcessPipeline.SESSION_KPI_ROWS))).hasSizeGreaterThan(20)
                 .isEqualTo(sorted(kpis.extractOutputValues()));
@@ -280,7 +325,12 @@ class SessionOperatorsRandomizedTest {
                 .isEqualTo(sorted(sessions.extractOutputValues()));
         assertThat(sorted(fused.sideOutput(ProcessPipeline.AGGREGATED_COUNT_ROWS))).hasSizeGreaterThan(20)
                 .isEqualTo(sorted(counts.extractOutputValues()));
+        // the same page views per page and window; the tallies are split differently where the fused one restarted
+        assertThat(viewsPerWindow(fused.sideOutput(ProcessPipeline.PAGE_VIEW_TALLIES))).hasSizeGreaterThan(10)
+                .isEqualTo(viewsPerWindow(pages.extractOutputValues()));
         assertThat(ids(fused.late())).isNotEmpty().isEqualTo(ids(values(kpis.getSideOutput(kpiLate))));
+        // (page views are a sixth of these events: few are late; pageViewCountsMatchFlinksTumblingWindows routes many)
+        assertThat(ids(fused.sideOutput(pageLate))).isEqualTo(ids(values(pages.getSideOutput(pageLate))));
         assertThat(ids(fused.sideOutput(ActiveUserSlides.LATE))).isNotEmpty().isEqualTo(ids(values(slides.getSideOutput(ActiveUserSlides.LATE))));
         assertThat(ids(fused.sideOutput(UserSessionizer.LATE))).isNotEmpty().isEqualTo(ids(values(sessions.getSideOutput(UserSessionizer.LATE))));
         assertThat(ids(fused.sideOutput(countLate))).isNotEmpty().isEqualTo(ids(values(counts.getSideOutput(countLate))));
@@ -299,6 +349,12 @@ class SessionOperatorsRandomizedTest {
     private static String row(UserSession s) {
         return String.join("|", s.userId(), ReferenceModel.str(s.sessionStart()), ReferenceModel.str(s.sessionEnd()),
                 Long.toString(s.durationS()), Long.toString(s.eventCount()), s.endReason());
+    }
+
+    private static java.util.SortedMap<String, Long> viewsPerWindow(List<PageViewCount> tallies) {
+        java.util.SortedMap<String, Long> sums = new java.util.TreeMap<>();
+        tallies.forEach(t -> sums.merge(t.page() + "@" + t.windowStart(), t.views(), Long::sum));
+        return sums;
     }
 
     private static java.util.SortedMap<Long, Long> usersPerWindow(List<org.apache.flink.api.java.tuple.Tuple2<Long, Long>> counts) {

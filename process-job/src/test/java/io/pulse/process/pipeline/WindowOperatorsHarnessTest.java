@@ -87,21 +87,46 @@ class WindowOperatorsHarnessTest {
 
     @Test
     void pageViewsPerPageAndMinute() throws Exception {
-        OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.pageViewCounts(s, NO_LATENESS, late, CACHE_KEYS), Types.STRING);
-        harness.processElement(record(pageView("/a", atSeconds(30))));
-        harness.processElement(record(pageView("/a", atSeconds(0))));
-        harness.processElement(record(pageView("/b", atSeconds(59))));
-        harness.processElement(record(pageView("/a", atSeconds(60))));
-        harness.processWatermark(at(1) - 1);
-        assertThat(harness.extractOutputValues()).containsExactlyInAnyOrder(
+        var stages = new PageViewStages(NO_LATENESS, CACHE_KEYS);
+        stages.processElement(pageView("/a", atSeconds(30)));
+        stages.processElement(pageView("/a", atSeconds(0))); // out of order, inside the bound
+        stages.processElement(pageView("/b", atSeconds(59)));
+        stages.processElement(pageView("/a", atSeconds(60)));
+        stages.processElement(event("A", "click", atSeconds(20)).withPage("/a")); // not a page view
+        stages.processWatermark(at(1) - 1);
+        assertThat(stages.rows()).containsExactlyInAnyOrder(
                 new PageViewCount(at(0), "/a", at(1), 2), new PageViewCount(at(0), "/b", at(1), 1));
+        // the events of a page and window between two watermarks cross the shuffle by page as one tally
+        assertThat(stages.tallies()).containsExactlyInAnyOrder(new PageViewCount(at(0), "/a", at(1), 2),
+                new PageViewCount(at(0), "/b", at(1), 1), new PageViewCount(at(1), "/a", at(2), 1));
         Activity tooLate = pageView("/a", atSeconds(45));
-        harness.processElement(record(tooLate));
-        assertThat(harness.getSideOutput(late)).extracting(StreamRecord::getValue).containsExactly(tooLate);
-        harness.processWatermark(at(2));
-        assertThat(harness.extractOutputValues()).contains(new PageViewCount(at(1), "/a", at(2), 1));
-        assertNoStateLeft(harness);
+        stages.processElement(tooLate);
+        assertThat(stages.late()).containsExactly(tooLate);
+        stages.processWatermark(at(2));
+        assertThat(stages.rows()).hasSize(3).contains(new PageViewCount(at(1), "/a", at(2), 1));
+        assertThat(stages.stateLeft()).isZero();
+        stages.close();
+    }
+
+    @Test
+    void pageViewsInsideAllowedLatenessUpdateTheRow() throws Exception {
+        var stages = new PageViewStages(Duration.ofMinutes(1), CACHE_KEYS);
+        stages.processElement(pageView("/a", atSeconds(10)));
+        stages.processWatermark(at(1) - 1); // [0, 1) fires
+        stages.processElement(pageView("/a", atSeconds(20))); // late, inside allowed lateness
+        stages.processElement(pageView("/a", atSeconds(30)));
+        stages.restart(); // held at the barrier: the tally goes out before the snapshot
+        stages.processWatermark(at(1));
+        stages.processElement(pageView("/a", atSeconds(40)));
+        stages.processWatermark(at(2) - 1); // [0, 1) + 1 min of lateness ends: cleaned up
+        Activity tooLate = pageView("/a", atSeconds(50));
+        stages.processElement(tooLate);
+        stages.processWatermark(at(3));
+        assertThat(stages.rows()).containsExactly(new PageViewCount(at(0), "/a", at(1), 1), new PageViewCount(at(0), "/a", at(1), 3),
+                new PageViewCount(at(0), "/a", at(1), 4));
+        assertThat(stages.late()).containsExactly(tooLate);
+        assertThat(stages.stateLeft()).isZero();
+        stages.close();
     }
 
     // ------------------------------------------------------------------ aggregated_counts (seed 004)
