@@ -25,6 +25,9 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<Activity, S
     private static final long PURCHASE = 2;
 
     private final OutputTag<Activity> late;
+    /** The window start of the last row and its text: the rows of one watermark share a few starts. */
+    private transient long lastStart = Long.MIN_VALUE;
+    private transient String lastStartText;
 
     public SessionKpiWindows(Duration size, Duration allowedLateness, OutputTag<Activity> late) {
         super("session_kpis", "kpi-windows", size, allowedLateness);
@@ -77,7 +80,11 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<Activity, S
     @Override
     SessionKpi row(String userId, String device, long[] w, int i) {
         long start = w[i + START];
-        return new SessionKpi(sessionId(userId, start), device, userId, start, start + size, w[i + FIRST], w[i + LAST],
+        if (start != lastStart || lastStartText == null) {
+            lastStartText = SESSION_ID_TIME.format(Instant.ofEpochMilli(start));
+            lastStart = start;
+        }
+        return new SessionKpi(userId + "_" + lastStartText, device, userId, start, start + size, w[i + FIRST], w[i + LAST],
                 (w[i + LAST] - w[i + FIRST]) / 1000, (w[i + FLAGS] & LOGIN) != 0, (w[i + FLAGS] & PURCHASE) != 0, w[i + COUNT]);
     }
 }
