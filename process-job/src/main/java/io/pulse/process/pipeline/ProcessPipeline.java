@@ -44,6 +44,13 @@ public final class ProcessPipeline {
     public static final OutputTag<UserSession> USER_SESSION_ROWS = new OutputTag<>(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class));
     public static final OutputTag<SessionCount> AGGREGATED_COUNT_ROWS = new OutputTag<>(OperatorNames.AGGREGATED_COUNTS,
             TypeInformation.of(SessionCount.class));
+    /**
+     * The late records of every output of the per-user operator, each tagged with the output that did
+     * not count it: one side output instead of five (each row the operator emits is handed to every
+     * output in turn).
+     */
+    public static final OutputTag<LateActivity> PER_USER_LATE = new OutputTag<>("late per user", LateActivity.TYPE);
+
     /** page_view_counts' tallies per page and window from each per-user subtask, added up by {@link PageViewWindows}. */
     public static final OutputTag<PageViewCount> PAGE_VIEW_TALLIES = new OutputTag<>(OperatorNames.PAGE_VIEW_COUNTS + " tallies",
             TypeInformation.of(PageViewCount.class));
@@ -131,11 +138,7 @@ public final class ProcessPipeline {
                 options.stateCacheKeys());
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
-        DataStream<LateActivity> late = tagged(perUser.getSideOutput(kpiLate), OperatorNames.SESSION_KPIS)
-                .union(tagged(perUser.getSideOutput(pageLate), OperatorNames.PAGE_VIEW_COUNTS),
-                        tagged(perUser.getSideOutput(ActiveUserSlides.LATE), OperatorNames.ACTIVE_USERS),
-                        tagged(perUser.getSideOutput(UserSessionizer.LATE), OperatorNames.USER_SESSIONS),
-                        tagged(perUser.getSideOutput(countLate), OperatorNames.AGGREGATED_COUNTS));
+        DataStream<LateActivity> late = perUser.getSideOutput(PER_USER_LATE);
         DataStream<LateActivity> lateScores = engagement == null ? null : engagement.build(env);
         if (lateScores != null) {
             late = late.union(lateScores);
@@ -201,19 +204,25 @@ public final class ProcessPipeline {
      * page_view_counts' tallies computed by one operator behind the shuffle by user
      * ({@link FusedFunctions}): each is the same function the single-output builders below run on its
      * own, its rows a side output of this operator ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES},
-     * {@link #USER_SESSION_ROWS}, {@link #AGGREGATED_COUNT_ROWS}, {@link #PAGE_VIEW_TALLIES}), its late
-     * records on its late tag as before.
+     * {@link #USER_SESSION_ROWS}, {@link #AGGREGATED_COUNT_ROWS}, {@link #PAGE_VIEW_TALLIES}), the late
+     * records of all of them on {@link #PER_USER_LATE}, tagged with the output's name and counted as
+     * {@link LateEventTagger} counts the engagement side's.
      */
     public static SingleOutputStreamOperator<Void> perUser(KeyedStream<Activity, String> byUser, Options options,
                                                            OutputTag<Activity> kpiLate, OutputTag<Activity> countLate,
                                                            OutputTag<Activity> pageLate) {
         Duration lateness = options.allowedLateness();
-        FusedFunctions<String, Activity> functions = new FusedFunctions<>(
-                new FusedFunctions.Part<>(new SessionKpiWindows(KPI_WINDOW, lateness, kpiLate), SESSION_KPI_ROWS),
-                new FusedFunctions.Part<>(new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), ACTIVE_USER_SLIDES),
-                new FusedFunctions.Part<>(new UserSessionizer(options.userSessionTimeout()), USER_SESSION_ROWS),
-                new FusedFunctions.Part<>(new SessionWindowCounter(options.sessionGap(), lateness, countLate), AGGREGATED_COUNT_ROWS),
-                new FusedFunctions.Part<>(new PageViewTallies(PAGE_VIEW_WINDOW, lateness, pageLate), PAGE_VIEW_TALLIES));
+        FusedFunctions<String, Activity> functions = new FusedFunctions<>(new LateActivities(),
+                new FusedFunctions.Part<>(new SessionKpiWindows(KPI_WINDOW, lateness, kpiLate), SESSION_KPI_ROWS, kpiLate,
+                        OperatorNames.SESSION_KPIS),
+                new FusedFunctions.Part<>(new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), ACTIVE_USER_SLIDES,
+                        ActiveUserSlides.LATE, OperatorNames.ACTIVE_USERS),
+                new FusedFunctions.Part<>(new UserSessionizer(options.userSessionTimeout()), USER_SESSION_ROWS, UserSessionizer.LATE,
+                        OperatorNames.USER_SESSIONS),
+                new FusedFunctions.Part<>(new SessionWindowCounter(options.sessionGap(), lateness, countLate), AGGREGATED_COUNT_ROWS,
+                        countLate, OperatorNames.AGGREGATED_COUNTS),
+                new FusedFunctions.Part<>(new PageViewTallies(PAGE_VIEW_WINDOW, lateness, pageLate), PAGE_VIEW_TALLIES, pageLate,
+                        OperatorNames.PAGE_VIEW_COUNTS));
         return byUser
                 .transform(OperatorNames.PER_USER, Types.VOID, new CachingKeyedProcessOperator<>(functions, options.stateCacheKeys()))
                 // Since 0.4; one operator per output before (uids session_kpis-v3, active_users-slides,
@@ -292,12 +301,23 @@ public final class ProcessPipeline {
                 .uid(OperatorNames.AGGREGATED_COUNTS + "-v2").name(OperatorNames.AGGREGATED_COUNTS);
     }
 
-    public static OutputTag<Activity> lateTag(String operator) {
-        return new OutputTag<>("late-" + operator, Activity.TYPE);
+    /** The per-user operator's late records as {@link LateActivity}s on {@link #PER_USER_LATE}. */
+    private static final class LateActivities implements FusedFunctions.LateRecords<Activity, LateActivity> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public OutputTag<LateActivity> tag() {
+            return PER_USER_LATE;
+        }
+
+        @Override
+        public LateActivity of(String operator, Activity record, long watermark) {
+            return new LateActivity(operator, record, watermark);
+        }
     }
 
-    private static DataStream<LateActivity> tagged(DataStream<Activity> late, String operator) {
-        return late.process(new LateEventTagger(operator), LateActivity.TYPE).uid("late-" + operator).name("late " + operator);
+    public static OutputTag<Activity> lateTag(String operator) {
+        return new OutputTag<>("late-" + operator, Activity.TYPE);
     }
 
     private static <T> void sink(DataStream<T> rows, String output, Sink<T> sink) {

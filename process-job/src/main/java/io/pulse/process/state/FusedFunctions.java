@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -14,7 +15,7 @@ import org.apache.flink.util.OutputTag;
  * Keyed process functions over the same keyed input, run as one function by one
  * {@link CachingKeyedProcessOperator}: each record and each timer go to every part in turn, each
  * part's rows go to the side output named in its {@link Part}, and the parts' own side outputs (their
- * late records) pass through unchanged; so does what a part holds back
+ * late records) pass through unchanged, or, with {@link LateRecords}, all go to one side output; so does what a part holds back
  * ({@link CachingKeyedProcessOperator.HeldOutput}), to its rows' side output. Each part behaves exactly as it would in an operator of its
  * own; what the parts share is the operator: one slot table for all their caches (one hash lookup
  * per record and timer instead of one per part), one timer queue, and no chained-operator hop per
@@ -29,17 +30,39 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
         implements CachingKeyedProcessOperator.OwnTimers, CachingKeyedProcessOperator.HeldOutput<Void> {
     private static final long serialVersionUID = 1L;
 
-    /** One function and the side output its rows go to. */
-    public record Part<K, IN, OUT>(KeyedProcessFunction<K, IN, OUT> function, OutputTag<OUT> rows) implements Serializable {
+    /**
+     * One function and the side output its rows go to; with {@link LateRecords}, also the side output
+     * its late records go to ({@code late}, null: none) and the name they are tagged with.
+     */
+    public record Part<K, IN, OUT>(KeyedProcessFunction<K, IN, OUT> function, OutputTag<OUT> rows, OutputTag<IN> late, String name)
+            implements Serializable {
         public Part {
             if (!(function instanceof CachingKeyedProcessOperator.OwnTimers)) {
                 throw new IllegalArgumentException(function.getClass().getSimpleName()
                         + " keeps no timers of its own (CachingKeyedProcessOperator.OwnTimers): it cannot be fused");
             }
         }
+
+        /** A part whose side outputs other than its rows pass through unchanged. */
+        public Part(KeyedProcessFunction<K, IN, OUT> function, OutputTag<OUT> rows) {
+            this(function, rows, null, null);
+        }
+    }
+
+    /**
+     * One side output for the late records of every part: each late record, with the name of the part
+     * that did not count it and the watermark, becomes an {@code L} on {@link #tag()}; counted per
+     * part name (metric {@code lateEvents} under {@code operator=<name>}). One output instead of one
+     * per part: every row the operator emits is handed to each of its outputs in turn.
+     */
+    public interface LateRecords<IN, L> extends Serializable {
+        OutputTag<L> tag();
+
+        L of(String name, IN record, long watermark);
     }
 
     private final List<Part<K, IN, ?>> parts;
+    private final LateRecords<IN, ?> lateRecords;
     private transient List<Runner<K, IN, ?>> runners;
     private transient CachingKeyedProcessOperator.OwnTimerQueue queue;
     /** For each of {@link #timerStates()}, the part it belongs to. */
@@ -47,10 +70,17 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
 
     @SafeVarargs
     public FusedFunctions(Part<K, IN, ?>... parts) {
+        this(null, parts);
+    }
+
+    /** Parts whose late records ({@link Part#late()}) all go to {@code lateRecords}' one side output. */
+    @SafeVarargs
+    public FusedFunctions(LateRecords<IN, ?> lateRecords, Part<K, IN, ?>... parts) {
         if (parts.length == 0) {
             throw new IllegalArgumentException("nothing to fuse: give at least one part");
         }
         this.parts = List.of(parts);
+        this.lateRecords = lateRecords;
     }
 
     @Override
@@ -59,7 +89,23 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
         for (Part<K, IN, ?> part : parts) {
             part.function().setRuntimeContext(getRuntimeContext());
             part.function().open(openContext);
-            runners.add(new Runner<>(part));
+            Late<IN, ?> late = lateRecords == null || part.late() == null ? null : new Late<>(part.late(), part.name(), lateRecords,
+                    getRuntimeContext().getMetricGroup().addGroup("operator", part.name()).counter("lateEvents"));
+            runners.add(new Runner<>(part, late));
+        }
+    }
+
+    /** Where one part's late records go: tagged with its name onto the shared side output, counted. */
+    private record Late<IN, L>(OutputTag<IN> tag, String name, LateRecords<IN, L> records, Counter counter) {
+        /** True when the record was the part's late record and has been sent on. */
+        @SuppressWarnings("unchecked")
+        <X> boolean send(OutputTag<X> to, X value, KeyedProcessFunction<?, ?, Void>.Context ctx) {
+            if (!tag.equals(to)) {
+                return false;
+            }
+            counter.inc();
+            ctx.output(records.tag(), records.of(name, (IN) value, ctx.timerService().currentWatermark()));
+            return true;
         }
     }
 
@@ -182,7 +228,7 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
         private KeyedProcessFunction<K, IN, Void>.Context outer;
         private KeyedProcessFunction<K, IN, Void>.OnTimerContext outerTimer;
 
-        Runner(Part<K, IN, OUT> part) {
+        Runner(Part<K, IN, OUT> part, Late<IN, ?> late) {
             function = part.function();
             OutputTag<OUT> rows = part.rows();
             context = function.new Context() {
@@ -198,7 +244,9 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
 
                 @Override
                 public <X> void output(OutputTag<X> tag, X value) {
-                    outer.output(tag, value);
+                    if (late == null || !late.send(tag, value, outer)) {
+                        outer.output(tag, value);
+                    }
                 }
 
                 @Override
@@ -219,7 +267,9 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
 
                 @Override
                 public <X> void output(OutputTag<X> tag, X value) {
-                    outerTimer.output(tag, value);
+                    if (late == null || !late.send(tag, value, outerTimer)) {
+                        outerTimer.output(tag, value);
+                    }
                 }
 
                 @Override

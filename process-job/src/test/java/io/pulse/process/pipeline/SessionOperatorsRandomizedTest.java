@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.process.ReferenceModel;
 import io.pulse.process.model.Activity;
+import io.pulse.process.model.LateActivity;
 import io.pulse.process.model.PageViewCount;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.SessionKpi;
@@ -276,7 +277,7 @@ class SessionOperatorsRandomizedTest {
                 .keep(ProcessPipeline.SESSION_KPI_ROWS).keep(ProcessPipeline.ACTIVE_USER_SLIDES).keep(ProcessPipeline.USER_SESSION_ROWS)
                 .keep(ProcessPipeline.AGGREGATED_COUNT_ROWS)
                 .keep(ProcessPipeline.PAGE_VIEW_TALLIES)
-                .keep(ActiveUserSlides.LATE).keep(UserSessionizer.LATE).keep(countLate).keep(pageLate);
+                .keep(ProcessPipeline.PER_USER_LATE);
         Duration lateness = options.allowedLateness();
         var kpis = Fixtures.harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), lateness, kpiLate, cacheKeys), Types.STRING);
         var slides = Fixtures.harnessOf(s -> ProcessPipeline.activeUserSlides(ProcessPipeline.byUser(s), lateness, cacheKeys), Types.STRING);
@@ -328,18 +329,26 @@ class SessionOperatorsRandomizedTest {
         // the same page views per page and window; the tallies are split differently where the fused one restarted
         assertThat(viewsPerWindow(fused.sideOutput(ProcessPipeline.PAGE_VIEW_TALLIES))).hasSizeGreaterThan(10)
                 .isEqualTo(viewsPerWindow(pages.extractOutputValues()));
-        assertThat(ids(fused.late())).isNotEmpty().isEqualTo(ids(values(kpis.getSideOutput(kpiLate))));
+        // every part's late records on the one late output, tagged with the part's output
+        List<LateActivity> late = fused.sideOutput(ProcessPipeline.PER_USER_LATE);
+        assertThat(fused.late()).isEmpty(); // none on the parts' own late outputs
+        assertThat(lateFor(late, OperatorNames.SESSION_KPIS)).isNotEmpty().isEqualTo(ids(values(kpis.getSideOutput(kpiLate))));
         // (page views are a sixth of these events: few are late; pageViewCountsMatchFlinksTumblingWindows routes many)
-        assertThat(ids(fused.sideOutput(pageLate))).isEqualTo(ids(values(pages.getSideOutput(pageLate))));
-        assertThat(ids(fused.sideOutput(ActiveUserSlides.LATE))).isNotEmpty().isEqualTo(ids(values(slides.getSideOutput(ActiveUserSlides.LATE))));
-        assertThat(ids(fused.sideOutput(UserSessionizer.LATE))).isNotEmpty().isEqualTo(ids(values(sessions.getSideOutput(UserSessionizer.LATE))));
-        assertThat(ids(fused.sideOutput(countLate))).isNotEmpty().isEqualTo(ids(values(counts.getSideOutput(countLate))));
+        assertThat(lateFor(late, OperatorNames.PAGE_VIEW_COUNTS)).isEqualTo(ids(values(pages.getSideOutput(pageLate))));
+        assertThat(lateFor(late, OperatorNames.ACTIVE_USERS)).isNotEmpty().isEqualTo(ids(values(slides.getSideOutput(ActiveUserSlides.LATE))));
+        assertThat(lateFor(late, OperatorNames.USER_SESSIONS)).isNotEmpty().isEqualTo(ids(values(sessions.getSideOutput(UserSessionizer.LATE))));
+        assertThat(lateFor(late, OperatorNames.AGGREGATED_COUNTS)).isNotEmpty().isEqualTo(ids(values(counts.getSideOutput(countLate))));
+        assertThat(late).allMatch(l -> l.watermark >= l.activity.eventTime);
         assertThat(fused.stateEntriesAfterCheckpoint()).isZero(); // by a finite watermark, not end of input
         assertThat(fused.eventTimeTimers()).isZero();
         fused.close();
         for (var harness : alone) {
             harness.close();
         }
+    }
+
+    private static List<String> lateFor(List<LateActivity> late, String operator) {
+        return ids(late.stream().filter(l -> l.operator.equals(operator)).map(l -> l.activity).toList());
     }
 
     private static List<Activity> values(java.util.Collection<StreamRecord<Activity>> records) {
