@@ -28,7 +28,6 @@ public final class ActivitySerializer extends TypeSerializer<Activity> {
     private static final int WIDE_STRING = -2;
 
     private transient byte[] scratch = new byte[64];
-    private transient MetadataWriter metadataWriter;
 
     @Override
     public ActivitySerializer duplicate() {
@@ -102,40 +101,11 @@ public final class ActivitySerializer extends TypeSerializer<Activity> {
         int entries = a.metadata.size();
         out.writeInt(entries);
         if (entries == 0) {
-            return; // most events
+            return; // most events: no iterator to set up
         }
-        // forEach walks the map's table itself: an entry-set iterator's set-up showed as ~3% of the job's CPU samples
-        MetadataWriter writer = metadataWriter == null ? metadataWriter = new MetadataWriter() : metadataWriter;
-        writer.out = out;
-        a.metadata.forEach(writer);
-        writer.done();
-    }
-
-    /** Writes each metadata entry; keeps the first failure for {@link #done()} (forEach takes no checked exception). */
-    private final class MetadataWriter implements java.util.function.BiConsumer<String, String> {
-        DataOutputView out;
-        private IOException failure;
-
-        @Override
-        public void accept(String key, String value) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                writeString(key, out);
-                writeString(value, out);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-
-        void done() throws IOException {
-            out = null;
-            IOException e = failure;
-            failure = null;
-            if (e != null) {
-                throw e;
-            }
+        for (Map.Entry<String, String> e : a.metadata.entrySet()) {
+            writeString(e.getKey(), out);
+            writeString(e.getValue(), out);
         }
     }
 

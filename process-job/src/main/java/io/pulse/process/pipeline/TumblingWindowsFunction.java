@@ -97,17 +97,20 @@ abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<I
         int stride = stride();
         String tag = tag(a);
         long[] w = key.windows;
+        String[] tags = key.tags;
+        int window = 0; // the index of the window at offset at (no division per step)
         int at = 0;
-        while (at < w.length && !(w[at + START] == start && key.tags[at / stride].equals(tag))) {
+        while (at < w.length && !(w[at + START] == start && sameTag(tags[window], tag))) {
             at += stride;
+            window++;
         }
         if (at == w.length) { // a new window: appended (the order of a key's windows does not matter)
             w = Arrays.copyOf(w, at + stride);
             w[at + START] = start;
             init(w, at);
             key.windows = w;
-            key.tags = Arrays.copyOf(key.tags, at / stride + 1);
-            key.tags[at / stride] = tag;
+            key.tags = Arrays.copyOf(tags, window + 1);
+            key.tags[window] = tag;
         }
         add(w, at, a);
         int flags = at + stride - 1;
@@ -117,6 +120,10 @@ abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<I
         }
         key.timer = KeyTimer.by(timers, key.timer, dueTime(w, at));
         state.update(key);
+    }
+
+    private static boolean sameTag(String kept, String tag) {
+        return kept == tag || kept.equals(tag);
     }
 
     @Override
