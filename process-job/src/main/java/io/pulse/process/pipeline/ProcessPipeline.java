@@ -123,10 +123,7 @@ public final class ProcessPipeline {
                 .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
 
         Duration lateness = options.allowedLateness();
-        OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
-        OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
-        OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
-        SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options, kpiLate, countLate, pageLate);
+        SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options);
         sink(perUser.getSideOutput(SESSION_KPI_ROWS), OperatorNames.SESSION_KPIS, outputs.sessionKpis());
         sink(perUser.getSideOutput(USER_SESSION_ROWS), OperatorNames.USER_SESSIONS, outputs.userSessions());
         sink(perUser.getSideOutput(AGGREGATED_COUNT_ROWS), OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
@@ -208,10 +205,12 @@ public final class ProcessPipeline {
      * records of all of them on {@link #PER_USER_LATE}, tagged with the output's name and counted as
      * {@link LateEventTagger} counts the engagement side's.
      */
-    public static SingleOutputStreamOperator<Void> perUser(KeyedStream<Activity, String> byUser, Options options,
-                                                           OutputTag<Activity> kpiLate, OutputTag<Activity> countLate,
-                                                           OutputTag<Activity> pageLate) {
+    public static SingleOutputStreamOperator<Void> perUser(KeyedStream<Activity, String> byUser, Options options) {
         Duration lateness = options.allowedLateness();
+        // The parts' own late outputs stay inside the operator: FusedFunctions maps them onto PER_USER_LATE.
+        OutputTag<Activity> kpiLate = lateTag(OperatorNames.SESSION_KPIS);
+        OutputTag<Activity> countLate = lateTag(OperatorNames.AGGREGATED_COUNTS);
+        OutputTag<Activity> pageLate = lateTag(OperatorNames.PAGE_VIEW_COUNTS);
         FusedFunctions<String, Activity> functions = new FusedFunctions<>(new LateActivities(),
                 new FusedFunctions.Part<>(new SessionKpiWindows(KPI_WINDOW, lateness, kpiLate), SESSION_KPI_ROWS, kpiLate,
                         OperatorNames.SESSION_KPIS),

@@ -36,7 +36,11 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<Activity, S
 
     /** session_id of seed 000: user_id + '_' + yyyyMMddHHmmss of the window start, UTC. */
     public static String sessionId(String userId, long windowStart) {
-        return userId + "_" + SESSION_ID_TIME.format(Instant.ofEpochMilli(windowStart));
+        return sessionId(userId, SESSION_ID_TIME.format(Instant.ofEpochMilli(windowStart)));
+    }
+
+    private static String sessionId(String userId, String windowStartText) {
+        return userId + "_" + windowStartText;
     }
 
     @Override
@@ -84,7 +88,7 @@ public final class SessionKpiWindows extends TumblingWindowsFunction<Activity, S
             lastStartText = SESSION_ID_TIME.format(Instant.ofEpochMilli(start));
             lastStart = start;
         }
-        return new SessionKpi(userId + "_" + lastStartText, device, userId, start, start + size, w[i + FIRST], w[i + LAST],
+        return new SessionKpi(sessionId(userId, lastStartText), device, userId, start, start + size, w[i + FIRST], w[i + LAST],
                 (w[i + LAST] - w[i + FIRST]) / 1000, (w[i + FLAGS] & LOGIN) != 0, (w[i + FLAGS] & PURCHASE) != 0, w[i + COUNT]);
     }
 }

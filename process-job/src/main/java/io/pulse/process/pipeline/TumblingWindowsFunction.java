@@ -164,7 +164,7 @@ abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<I
     }
 
     /** The window's last millisecond plus the allowed lateness, at most Long.MAX_VALUE (as Flink's). */
-    long cleanupTime(long lastMillis) {
+    private long cleanupTime(long lastMillis) {
         return cleanupTime(lastMillis, allowedLateness);
     }
 

@@ -6,7 +6,8 @@ import org.apache.flink.api.java.tuple.Tuple2;
 
 /**
  * Counts per window start, between two emissions: what {@link ActiveUserSlides} holds back for a
- * subtask's users (a handful of open windows at a time, so a scan, no map).
+ * subtask's users, and {@link PageViewTallies} for each page (a handful of open windows at a time,
+ * so a scan, no map).
  */
 final class WindowCounts {
     private long[] starts = new long[8];

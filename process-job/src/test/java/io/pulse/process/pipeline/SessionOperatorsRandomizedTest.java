@@ -272,7 +272,7 @@ class SessionOperatorsRandomizedTest {
         OutputTag<Activity> countLate = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
         OutputTag<Activity> pageLate = ProcessPipeline.lateTag(OperatorNames.PAGE_VIEW_COUNTS);
         var fused = new RestartableHarness<String, Void>(() -> Fixtures.transformationOf(
-                s -> ProcessPipeline.perUser(ProcessPipeline.byUser(s), options, kpiLate, countLate, pageLate)).getOperator(), a -> a.userId,
+                s -> ProcessPipeline.perUser(ProcessPipeline.byUser(s), options)).getOperator(), a -> a.userId,
                 Types.STRING, kpiLate)
                 .keep(ProcessPipeline.SESSION_KPI_ROWS).keep(ProcessPipeline.ACTIVE_USER_SLIDES).keep(ProcessPipeline.USER_SESSION_ROWS)
                 .keep(ProcessPipeline.AGGREGATED_COUNT_ROWS)
