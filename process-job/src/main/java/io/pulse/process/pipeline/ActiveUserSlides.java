@@ -16,8 +16,8 @@ import org.apache.flink.util.OutputTag;
  * (1-minute steps) in which the user was active, kept while a window containing one is open, and
  * for an event in a slide new to the user, every open window (5 minutes, sliding, epoch-aligned,
  * half-open) that the user was not in yet. Those are counted per window across the subtask's users
- * ({@link WindowCounts}) and sent as (window start, users) before each watermark, watermark status
- * and checkpoint barrier ({@link CachingKeyedProcessOperator.HeldOutput}). {@link ActiveUsersCounter}
+ * ({@link WindowCounts}) and sent as (window start, users) before the watermark that closes the
+ * window, and before each watermark status and checkpoint barrier ({@link CachingKeyedProcessOperator.HeldOutput}). {@link ActiveUsersCounter}
  * adds the subtasks' counts up per window: every user lives in one subtask and is counted once per
  * window, so the sum is the exact number of distinct users, with no set of users per window anywhere.
  *
@@ -62,8 +62,8 @@ public final class ActiveUserSlides extends OneValuePerKeyFunction<Activity, Tup
     }
 
     @Override
-    public void emitHeld(CachingKeyedProcessOperator.Emitter<Tuple2<Long, Long>> out) {
-        counts.emit(out::collect);
+    public void emitHeld(long watermark, CachingKeyedProcessOperator.Emitter<Tuple2<Long, Long>> out) {
+        counts.emit(watermark, windows.size, out::collect);
     }
 
     @Override

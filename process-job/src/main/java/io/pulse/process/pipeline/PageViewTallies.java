@@ -6,6 +6,7 @@ import io.pulse.process.state.CachingKeyedProcessOperator;
 import io.pulse.process.state.KeyedCache;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -17,8 +18,9 @@ import org.apache.flink.util.OutputTag;
 /**
  * page_view_counts, first half, in the per-user operator (behind the shuffle by user, beside the
  * other per-user outputs): the subtask's page views counted per (page, 1-minute window) and sent as
- * {@link PageViewCount} tallies before each watermark, watermark status and checkpoint barrier and
- * at the end ({@link CachingKeyedProcessOperator.HeldOutput}); {@link PageViewWindows}, keyed by
+ * {@link PageViewCount} tallies before the watermark that closes the window, and before each
+ * watermark status and checkpoint barrier and at the end ({@link CachingKeyedProcessOperator.HeldOutput}):
+ * one tally per page and window in between, not one per watermark. {@link PageViewWindows}, keyed by
  * page, adds up every subtask's tallies. Only the tallies cross the shuffle by page, not the events
  * (about half of all events are page views).
  *
@@ -73,12 +75,20 @@ public final class PageViewTallies extends KeyedProcessFunction<String, Activity
     }
 
     @Override
-    public void emitHeld(CachingKeyedProcessOperator.Emitter<PageViewCount> out) {
+    public void emitHeld(long watermark, CachingKeyedProcessOperator.Emitter<PageViewCount> out) {
         if (tallies.isEmpty()) {
             return;
         }
-        tallies.forEach((page, windows) -> windows.emit(w -> out.collect(new PageViewCount(w.f0, page, w.f0 + size, w.f1))));
-        tallies.clear(); // pages come and go: none is kept between emissions
+        Iterator<Map.Entry<String, WindowCounts>> pages = tallies.entrySet().iterator();
+        while (pages.hasNext()) {
+            Map.Entry<String, WindowCounts> entry = pages.next();
+            String page = entry.getKey();
+            WindowCounts windows = entry.getValue();
+            windows.emit(watermark, size, w -> out.collect(new PageViewCount(w.f0, page, w.f0 + size, w.f1)));
+            if (windows.isEmpty()) {
+                pages.remove(); // pages come and go: none is kept without a count
+            }
+        }
     }
 
     /** No keyed state. */

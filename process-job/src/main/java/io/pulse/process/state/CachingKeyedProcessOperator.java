@@ -63,16 +63,21 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
     }
 
     /**
-     * A function that holds some output back, such as counts it adds up across keys between
-     * watermarks, and sends it when asked: before each watermark goes on, when a watermark status
-     * comes (the operator passes none on), before each checkpoint barrier and at the end of the
-     * input, so that what it holds always
-     * precedes the watermark that follows the records it came from, and no snapshot misses it.
-     * What it holds is not keyed state: it must be empty after {@link #emitHeld}.
+     * A function that holds some output back, such as counts it adds up across keys, and sends it
+     * when asked: before each watermark goes on, when a watermark status comes (the operator passes
+     * none on), before each checkpoint barrier and at the end of the input. Before a watermark it
+     * sends what downstream may need to act on that watermark (the counts of every window the
+     * watermark closes) and may keep the rest; at the other three it sends everything
+     * ({@code watermark} is then {@link #EVERYTHING}). So what it holds always precedes the watermark
+     * that closes its window, and no snapshot misses it: what it holds is not keyed state.
      */
     public interface HeldOutput<OUT> {
-        void emitHeld(Emitter<OUT> out) throws Exception;
+        /** Sends what the watermark that goes on next needs downstream, or with {@link #EVERYTHING} all. */
+        void emitHeld(long watermark, Emitter<OUT> out) throws Exception;
     }
+
+    /** What {@link HeldOutput#emitHeld} gets when nothing may stay held (a barrier, a status, the end). */
+    public static final long EVERYTHING = Long.MAX_VALUE;
 
     /** Where held output goes: the operator's main output or one of its side outputs. */
     public interface Emitter<OUT> {
@@ -240,14 +245,14 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
         if (fired != null) {
             fired.key = null;
         }
-        emitHeld();
+        emitHeld(watermark);
         output.emitWatermark(mark);
     }
 
     @SuppressWarnings("unchecked") // a HeldOutput function of this operator emits its OUT
-    private void emitHeld() throws Exception {
+    private void emitHeld(long watermark) throws Exception {
         if (held != null) {
-            ((HeldOutput<OUT>) userFunction).emitHeld(held);
+            ((HeldOutput<OUT>) userFunction).emitHeld(watermark, held);
         }
     }
 
@@ -267,12 +272,12 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
             super.processWatermarkStatus(status);
             return;
         }
-        emitHeld(); // what an input going idle leaves held goes on now
+        emitHeld(EVERYTHING); // what an input going idle leaves held goes on now
     }
 
     @Override
     public void finish() throws Exception {
-        emitHeld();
+        emitHeld(EVERYTHING);
         super.finish();
     }
 
@@ -340,7 +345,7 @@ public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessO
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        emitHeld();
+        emitHeld(EVERYTHING);
         if (slots != null) {
             slots.flush();
         }

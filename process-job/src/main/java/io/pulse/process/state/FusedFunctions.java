@@ -137,17 +137,18 @@ public final class FusedFunctions<K, IN> extends KeyedProcessFunction<K, IN, Voi
     }
 
     @Override
-    public void emitHeld(CachingKeyedProcessOperator.Emitter<Void> out) throws Exception {
+    public void emitHeld(long watermark, CachingKeyedProcessOperator.Emitter<Void> out) throws Exception {
         for (Part<K, IN, ?> part : parts) {
-            emitHeld(part, out);
+            emitHeld(part, watermark, out);
         }
     }
 
     /** What a part holds, if anything, to its rows' side output. */
     @SuppressWarnings("unchecked") // a HeldOutput part emits its own OUT
-    private static <OUT> void emitHeld(Part<?, ?, OUT> part, CachingKeyedProcessOperator.Emitter<Void> out) throws Exception {
+    private static <OUT> void emitHeld(Part<?, ?, OUT> part, long watermark, CachingKeyedProcessOperator.Emitter<Void> out)
+            throws Exception {
         if (part.function() instanceof CachingKeyedProcessOperator.HeldOutput<?> held) {
-            ((CachingKeyedProcessOperator.HeldOutput<OUT>) held).emitHeld(rowsOf(part, out));
+            ((CachingKeyedProcessOperator.HeldOutput<OUT>) held).emitHeld(watermark, rowsOf(part, out));
         }
     }
 

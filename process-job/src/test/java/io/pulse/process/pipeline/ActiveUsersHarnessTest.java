@@ -171,30 +171,31 @@ class ActiveUsersHarnessTest {
     }
 
     /**
-     * Held counts go out before each watermark, when a watermark status comes, before each barrier
-     * and at the end; the statuses themselves do not go on (downstream must never leave this subtask
-     * out of its minimum watermark: its counts would then be late there).
+     * A window's held count goes out before the watermark that closes the window (once, not before
+     * every watermark), and everything held goes out when a watermark status comes, before each
+     * barrier and at the end; the statuses themselves do not go on (downstream must never leave this
+     * subtask out of its minimum watermark: its counts would then be late there).
      */
     @Test
-    void countsGoOutBeforeEachWatermarkAndBarrierAndAtTheEndAndWhenTheInputGoesIdle() throws Exception {
+    void countsGoOutBeforeTheWatermarkThatClosesTheirWindowAndAtEachBarrierStatusAndTheEnd() throws Exception {
         var harness = slides(Duration.ZERO);
-        harness.processElement(record(event("A", "click", atSeconds(30))));
+        harness.processElement(record(event("A", "click", atSeconds(30)))); // in the windows starting at minutes -4..0
         harness.processElement(record(event("B", "click", atSeconds(40))));
-        assertThat(harness.getOutput()).isEmpty(); // held until the next watermark
-        harness.processWatermark(atSeconds(45));
-        harness.processWatermark(atSeconds(46)); // nothing held: the watermark alone
-        harness.processElement(record(event("C", "click", atSeconds(50))));
+        assertThat(harness.getOutput()).isEmpty(); // held
+        harness.processWatermark(atSeconds(45)); // closes no window: the watermark alone
+        harness.processWatermark(at(1) - 1); // closes [-4, 1)
+        harness.processElement(record(event("C", "click", atSeconds(70)))); // minutes -3..1
         harness.processWatermarkStatus(WatermarkStatus.IDLE);
         harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
-        harness.processElement(record(event("D", "click", atSeconds(55))));
+        harness.processElement(record(event("D", "click", atSeconds(75))));
         harness.prepareSnapshotPreBarrier(1);
-        harness.processElement(record(event("E", "click", atSeconds(56))));
+        harness.processElement(record(event("E", "click", atSeconds(80))));
         harness.getOperator().finish();
         assertThat(output(harness)).containsExactly(
-                "0:2", "-1:2", "-2:2", "-3:2", "-4:2", "wm", "wm",
-                "0:1", "-1:1", "-2:1", "-3:1", "-4:1",
-                "0:1", "-1:1", "-2:1", "-3:1", "-4:1",
-                "0:1", "-1:1", "-2:1", "-3:1", "-4:1");
+                "wm", "-4:2", "wm",
+                "0:3", "-1:3", "-2:3", "-3:3", "1:1",
+                "1:1", "0:1", "-1:1", "-2:1", "-3:1",
+                "1:1", "0:1", "-1:1", "-2:1", "-3:1");
         harness.close();
     }
 
