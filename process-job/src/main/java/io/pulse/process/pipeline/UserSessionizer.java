@@ -76,14 +76,19 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         return value.timer;
     }
 
-    /** Order of events with the same time: session_start, other events, logout, session_end. */
+    /**
+     * Order of events with the same time: session_start, other events, logout, session_end. Compared
+     * with equals, not a switch on the string: a switch hashes every event's type (a new String per
+     * record), equals mostly stops at the length.
+     */
     static int rank(String type) {
-        return switch (type) {
-            case "session_start" -> START_RANK;
-            case "logout" -> LOGOUT_RANK;
-            case "session_end" -> END_RANK;
-            default -> OTHER_RANK;
-        };
+        if ("session_start".equals(type)) {
+            return START_RANK;
+        }
+        if ("logout".equals(type)) {
+            return LOGOUT_RANK;
+        }
+        return "session_end".equals(type) ? END_RANK : OTHER_RANK;
     }
 
     @Override
