@@ -36,10 +36,10 @@ import org.apache.flink.util.OutputTag;
  * {@code currentWatermark()} is the new one) and before the watermark goes downstream.
  *
  * <p>A function that holds output back across keys ({@link HeldOutput}, such as counts per window
- * added up over the subtask's keys) is asked for it after those timers and before every watermark
- * and checkpoint barrier goes on, when a watermark status comes and at the end: nothing it holds
- * outlives a barrier, so it needs no state. Such an operator passes no watermark status on (see
- * {@link #processWatermarkStatus}).
+ * added up over the subtask's keys) is asked after those timers and before every watermark for
+ * what that watermark closes, and for all it holds before every checkpoint barrier, when a
+ * watermark status comes and at the end: nothing it holds outlives a barrier, so it needs no state.
+ * Such an operator passes no watermark status on (see {@link #processWatermarkStatus}).
  */
 public final class CachingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
