@@ -28,9 +28,10 @@ import org.apache.flink.util.OutputTag;
  * ended (last millisecond + allowed lateness at or behind the watermark) goes to the late output
  * and is not counted; within allowed lateness it is counted and {@link PageViewWindows} updates the
  * row. This task's watermark is the minimum over the same source subtasks the page task's was when
- * it read the events itself. A tally always precedes the watermark that follows its events, and the
- * operator passes no idleness on ({@link CachingKeyedProcessOperator}), so {@link PageViewWindows}'s
- * watermark never passes this subtask's: no tally it gets is for a window it has already closed.
+ * it read the events itself. A tally always precedes this subtask's first watermark that closes its
+ * window (or, for a count within allowed lateness, the next watermark), and the operator passes no
+ * idleness on ({@link CachingKeyedProcessOperator}), so {@link PageViewWindows}'s watermark never
+ * passes this subtask's: no tally it gets is for a window it has already closed.
  * Nothing is keyed state: what is held goes out before every barrier.
  */
 public final class PageViewTallies extends KeyedProcessFunction<String, Activity, PageViewCount>

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * every per-user subtask sends per page and 1-minute window, with the window semantics of
  * {@link TumblingWindowsFunction} (Flink's tumbling windows; the two halves together are checked
  * against them in SessionOperatorsRandomizedTest). Lateness is decided where the events are, in
- * the tallies; a tally always comes before the watermark that follows its events, so none finds
- * its window ended here. Should one ever (a broken invariant, not data), it is counted (metric
+ * the tallies; a tally always comes before the watermark of its subtask that closes its window, so
+ * none finds its window ended here. Should one ever (a broken invariant, not data), it is counted (metric
  * {@code lateTallies}) and logged with its window, page and views, and the row is not touched.
  */
 public final class PageViewWindows extends TumblingWindowsFunction<PageViewCount, PageViewCount> {
