@@ -1,6 +1,5 @@
 package io.pulse.process.pipeline;
 
-import io.pulse.process.state.CachingKeyedProcessOperator;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -36,14 +35,14 @@ final class WindowCounts {
 
     /**
      * The count of each window of {@code windowSize} that the watermark closes (its last millisecond
-     * at or behind it; every window for {@link CachingKeyedProcessOperator#EVERYTHING}) as
+     * at or behind it; every window for Long.MAX_VALUE, the operator's {@code EVERYTHING}) as
      * (start, count), in the order the windows first came; those are no longer held. A window still
      * open keeps adding up: its count goes out once, when its watermark comes, not at every one.
      */
     void emit(long watermark, long windowSize, Consumer<Tuple2<Long, Long>> out) {
         int kept = 0;
         for (int i = 0; i < size; i++) {
-            if (watermark == CachingKeyedProcessOperator.EVERYTHING || starts[i] + windowSize - 1 <= watermark) {
+            if (starts[i] + windowSize - 1 <= watermark) {
                 out.accept(Tuple2.of(starts[i], counts[i]));
             } else {
                 starts[kept] = starts[i];
