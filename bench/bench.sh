@@ -59,6 +59,18 @@ stack_pids() {
   echo "$list"
 }
 
+# The stack a benchmark needs: started (as ./pulse up does) when any of these services is not running.
+ensure_stack() {
+  local svc
+  for svc in "$@"; do
+    if ! svc_running "$svc"; then
+      log "bench: $svc is not running: starting the local stack (./pulse up) ..."
+      ( stack_up ) || die "the stack did not start: see the lines above, or ./pulse status"
+      return
+    fi
+  done
+}
+
 bench_producer() {
   local events=1000000 rounds=3
   while [ $# -gt 0 ]; do
@@ -68,7 +80,7 @@ bench_producer() {
       *) die "unknown option $1 (bench producer takes --events N --rounds R)" ;;
     esac
   done
-  port_open "$KAFKA_PORT" || die "Kafka is not up: start the stack with ./pulse up"
+  ensure_stack kafka
   ensure_server_jars kafka-tools
   local jar; jar=$(module_jar producer 'producer-*-all.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -142,7 +154,7 @@ bench_process() {
       *) die "unknown option $1 (bench process takes --events N --state-backend rocksdb|hashmap)" ;;
     esac
   done
-  port_open "$KAFKA_PORT" || die "Kafka is not up: start the stack with ./pulse up"
+  ensure_stack kafka
   ensure_server_jars flink flink-table
   local producer_jar job_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
@@ -223,10 +235,7 @@ bench_sinks() {
       *) die "unknown option $1 (bench sinks takes --rows N)" ;;
     esac
   done
-  local svc
-  for svc in postgres redis clickhouse kafka cassandra; do
-    svc_running "$svc" || die "$svc is not up: start the stack with ./pulse up"
-  done
+  ensure_stack postgres redis clickhouse kafka cassandra
   ensure_server_jars flink
   local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -250,10 +259,7 @@ bench_pipeline() {
       *) die "unknown option $1 (bench pipeline takes --events N --seconds S)" ;;
     esac
   done
-  local svc
-  for svc in postgres redis clickhouse kafka cassandra mock-external; do
-    svc_running "$svc" || die "$svc is not up: start the stack with ./pulse up"
-  done
+  ensure_stack postgres redis clickhouse kafka cassandra mock-external
   ensure_server_jars flink
   local producer_jar job_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
