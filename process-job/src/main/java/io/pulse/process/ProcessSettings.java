@@ -186,7 +186,7 @@ public final class ProcessSettings implements Serializable {
         d.put("http.batch-size", "1000");
         d.put("http.timeout", "10s");
         d.put("lake.dir", ".pulse/lake");
-        d.put("sink.max-attempts", "8"); // with backoff from 200 ms doubling: about 50 s of retries
+        d.put("sink.max-attempts", "8"); // with backoff from 200 ms doubling: seven pauses, about 25 s
         d.put("sink.first-backoff", "200ms");
         d.put("lookup.threads", "2");
         d.put("lookup.cache-size", "10000");
