@@ -11,7 +11,8 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
                                            ~5 min), then one JSON, a Markdown table and a PNG chart
        ./pulse bench producer [--events N] [--rounds R]
          producer events/s vs Kafka's ProducerPerformance on the same records (default 1000000 x 3 rounds)
-       ./pulse bench process [--events N]    raw Kafka consume+decode vs the process job with discarding sinks,
+       ./pulse bench process [--events N] [--state-backend rocksdb|hashmap]
+                                              raw Kafka consume+decode vs the process job with discarding sinks,
                                               and the same windows in Flink SQL and in Spark Structured
                                               Streaming local[2] (PULSE_BENCH_SPARK=0 skips Spark)
                                               (default 2000000 events)
@@ -20,7 +21,7 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
        ./pulse bench pipeline [--events N] [--seconds S]
          the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000),
          then end-to-end latency p50/p99/max at half that rate for S seconds (default 60)
-Runs on the local stack (./pulse up first). Results go to bench/results/.
+Runs on the local stack, started first when a server a benchmark needs is down. Results go to bench/results/.
 USAGE
 }
 
