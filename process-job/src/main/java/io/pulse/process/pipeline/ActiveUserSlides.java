@@ -17,8 +17,9 @@ import org.apache.flink.util.OutputTag;
  * for an event in a slide new to the user, every open window (5 minutes, sliding, epoch-aligned,
  * half-open) that the user was not in yet. Those are counted per window across the subtask's users
  * ({@link WindowCounts}) and sent as (window start, users) before the watermark that closes the
- * window, and before each watermark status and checkpoint barrier ({@link CachingKeyedProcessOperator.HeldOutput}). {@link ActiveUsersCounter}
- * adds the subtasks' counts up per window: every user lives in one subtask and is counted once per
+ * window, and before each watermark status and checkpoint barrier
+ * ({@link CachingKeyedProcessOperator.HeldOutput}). {@link ActiveUsersCounter} adds the subtasks'
+ * counts up per window: every user lives in one subtask and is counted once per
  * window, so the sum is the exact number of distinct users, with no set of users per window anywhere.
  *
  * <p>Flink's own sliding windows would count an event in its open windows and drop it from the
