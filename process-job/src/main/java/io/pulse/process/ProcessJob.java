@@ -57,7 +57,8 @@ public final class ProcessJob {
                 s.sink("lake") ? ParquetLakeSink.create(s.lakeDir) : null,
                 s.sink("kafka") ? EnrichedActivityKafkaSink.create(s.kafkaBootstrap, s.enrichedTopic, s.transactionalIdPrefix)
                         : null);
-        return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId), outputs,
+        return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId, s.inputLimits,
+                s.deadLetterMaxPayload), outputs,
                 s.pipeline, raw, engagement(s));
     }
 
@@ -78,7 +79,8 @@ public final class ProcessJob {
         }
         ContentLookup lookup = new ContentLookup(s.postgres, s.engagement.scorer(), s.lookupThreads, s.lookupCacheSize,
                 s.lookupCacheTtl);
-        return new EngagementPipeline(EngagementKafkaSource.create(s.kafkaBootstrap, s.engagementTopic, s.groupId),
+        return new EngagementPipeline(EngagementKafkaSource.create(s.kafkaBootstrap, s.engagementTopic, s.groupId,
+                s.inputLimits, s.deadLetterMaxPayload),
                 lookup, outputs, s.engagement);
     }
 

@@ -63,6 +63,10 @@ public final class ProcessSettings implements Serializable {
     public final int lookupCacheSize;
     public final Duration lookupCacheTtl;
     public final io.pulse.process.pipeline.EngagementPipeline.Options engagement;
+    /** The edge's limits (DESIGN.md "Input limits"). */
+    public final io.pulse.model.codec.InputLimits inputLimits;
+    /** Payload bytes a dead letter keeps (the rest is cut, with the size and SHA-256 kept). */
+    public final int deadLetterMaxPayload;
     private final Settings raw;
 
 
@@ -126,6 +130,12 @@ public final class ProcessSettings implements Serializable {
                 pipeline.allowedLateness(), s.duration("leaderboard.size"), s.duration("leaderboard.slide"),
                 io.pulse.process.pipeline.EngagementScorer.parse(s.string("score.weights")), s.duration("lookup.timeout"),
                 s.integer("lookup.capacity"));
+        inputLimits = io.pulse.model.codec.InputLimits.from(s.asMap());
+        deadLetterMaxPayload = s.integer("dead-letter.max-payload-bytes");
+        if (deadLetterMaxPayload <= 0 || deadLetterMaxPayload > 512 * 1024) {
+            throw new IllegalArgumentException("setting 'dead-letter.max-payload-bytes' must be 1..524288 (its base64 must fit a Kafka "
+                    + "request of 1 MB), got " + deadLetterMaxPayload);
+        }
         if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
             throw new IllegalArgumentException("setting 'state.backend' must be rocksdb or hashmap, got '" + stateBackend + "'");
         }
@@ -145,6 +155,8 @@ public final class ProcessSettings implements Serializable {
 
     private static Map<String, String> defaults() {
         Map<String, String> d = new TreeMap<>(PostgresConnection.DEFAULTS);
+        d.putAll(io.pulse.model.codec.InputLimits.DEFAULTS);
+        d.put("dead-letter.max-payload-bytes", String.valueOf(io.pulse.model.diagnostics.DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES));
         d.put("kafka.bootstrap", "127.0.0.1:59092");
         d.put("kafka.activity-topic", Topics.USER_ACTIVITY);
         d.put("kafka.late-topic", Topics.LATE_EVENTS);

@@ -14,8 +14,9 @@ import java.util.Map;
  * decoding in the job's source. Accepts and rejects exactly what Avro's reader does for this schema:
  * an input that ends early is {@link RejectReason#AVRO_TRUNCATED}, a negative length, a union index
  * other than 0 and 1, an over-long varint or trailing bytes are {@link RejectReason#AVRO_MALFORMED}
- * (the randomized test compares both readers on valid, cut and corrupted bodies). Strings are
- * decoded as UTF-8 the way Avro's Utf8 does (malformed sequences become U+FFFD).
+ * (the randomized test compares both readers on valid, cut and corrupted bodies). One difference on
+ * purpose: a string that is not valid UTF-8 is {@link RejectReason#INVALID_TEXT} here, where Avro's
+ * Utf8 would turn its malformed sequences into U+FFFD (DESIGN.md "Input limits": text is valid UTF-8).
  */
 final class UserEventBinaryReader {
     /** Why a body did not read: truncated or malformed, and a detail for a human. */
@@ -65,9 +66,27 @@ final class UserEventBinaryReader {
         if (length > end - pos) {
             throw truncated();
         }
-        String s = new String(bytes, pos, (int) length, StandardCharsets.UTF_8);
-        pos += (int) length;
+        int from = pos;
+        int to = pos + (int) length;
+        for (int i = from; i < to; i++) {
+            if (bytes[i] < 0) { // not ASCII: the rare case, checked strictly
+                validUtf8(from, to);
+                break;
+            }
+        }
+        String s = new String(bytes, from, (int) length, StandardCharsets.UTF_8);
+        pos = to;
         return s;
+    }
+
+    private void validUtf8(int from, int to) throws BadBody {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes, from, to - from));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadBody(RejectReason.INVALID_TEXT, "a string of the UserEvent body is not valid UTF-8");
+        }
     }
 
     private String optionalString() throws BadBody {

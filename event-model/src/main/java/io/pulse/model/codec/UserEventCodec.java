@@ -25,8 +25,11 @@ import java.util.UUID;
 /**
  * The one codec for user_activity records. Decodes every accepted wire format of DESIGN.md,
  * recognised per record (Avro single-object, JSON incl. the seed-000 shape, the seed-004 CSV line),
- * and encodes Avro single-object and JSON. Decoding never throws: a bad record is a
- * {@link DecodeResult.Rejected} with its reason. Not thread-safe: one instance per operator/thread.
+ * and encodes Avro single-object and JSON. A decoded event is held to the {@link InputLimits} (event
+ * time aside, which needs a clock: {@link InputLimits#checkTime}). Decoding never throws: a bad record
+ * is a {@link DecodeResult.Rejected} with its reason, and whatever a decoder throws anyway (a bug, an
+ * input no check foresaw) is {@link RejectReason#DECODE_ERROR} with the exception's class. Not
+ * thread-safe: one instance per operator/thread.
  */
 public final class UserEventCodec implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -50,24 +53,50 @@ public final class UserEventCodec implements Serializable {
     }
 
     private final int maxRecordBytes;
+    private final InputLimits limits;
     private final AvroSingleObjectCodec<UserEvent> avro = new AvroSingleObjectCodec<>(UserEvent.class);
     /** Reused per codec (one per operator or thread): a new decoder per record was a hot-path allocation. */
     private transient java.nio.charset.CharsetDecoder utf8;
 
     public UserEventCodec() {
-        this(DEFAULT_MAX_RECORD_BYTES);
+        this(InputLimits.defaults());
     }
 
-    public UserEventCodec(int maxRecordBytes) {
-        if (maxRecordBytes <= 0) {
-            throw new IllegalArgumentException("maxRecordBytes must be positive, got " + maxRecordBytes);
-        }
-        this.maxRecordBytes = maxRecordBytes;
+    public UserEventCodec(InputLimits limits) {
+        this.limits = limits;
+        this.maxRecordBytes = limits.maxRecordBytes();
     }
 
     // ------------------------------------------------------------------ decoding
 
+    /** The event of a record within the input limits, or why not; never throws. */
     public DecodeResult decode(byte[] bytes) {
+        DecodeResult result;
+        try {
+            result = decodeFormat(bytes);
+            if (result instanceof DecodeResult.Decoded decoded) {
+                DecodeResult.Rejected outside = limits.check(decoded.event());
+                if (outside != null) {
+                    return outside;
+                }
+            }
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            return DecodeResult.reject(RejectReason.DECODE_ERROR, describe(e));
+        }
+        return result;
+    }
+
+    /** An exception as a dead letter's detail: its class and the start of its message. */
+    public static String describe(Throwable e) {
+        String message = e.getMessage();
+        if (message == null) {
+            return e.getClass().getName();
+        }
+        String oneLine = message.replaceAll("\\s+", " ");
+        return e.getClass().getName() + ": " + (oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 197) + "...");
+    }
+
+    private DecodeResult decodeFormat(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             return DecodeResult.reject(RejectReason.EMPTY, "record has no bytes");
         }
@@ -340,9 +369,13 @@ public final class UserEventCodec implements Serializable {
                 ? text.substring(0, 10) + 'T' + text.substring(11) : text;
         try {
             return OffsetDateTime.parse(iso).toInstant().toEpochMilli();
+        } catch (ArithmeticException overflow) {
+            throw new FieldException(RejectReason.BAD_TIMESTAMP, field + " is outside 1970..9999: " + preview(text));
         } catch (DateTimeParseException withOffset) {
             try {
                 return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC).toEpochMilli();
+            } catch (ArithmeticException overflow) {
+                throw new FieldException(RejectReason.BAD_TIMESTAMP, field + " is outside 1970..9999: " + preview(text));
             } catch (DateTimeParseException local) {
                 throw new FieldException(RejectReason.BAD_TIMESTAMP,
                         field + " is not an ISO-8601 time: " + preview(text));

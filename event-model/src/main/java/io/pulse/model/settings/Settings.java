@@ -52,7 +52,12 @@ public final class Settings implements Serializable {
 
     /** "10s", "2m", "500ms", "1h", or ISO-8601 "PT10S". */
     public Duration duration(String key) {
-        String v = string(key).strip();
+        return parseDuration(key, string(key));
+    }
+
+    /** {@link #duration} of a raw value; the error names {@code key}. */
+    public static Duration parseDuration(String key, String value) {
+        String v = value == null ? "" : value.strip();
         try {
             if (v.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));

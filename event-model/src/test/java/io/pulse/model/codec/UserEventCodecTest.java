@@ -208,7 +208,7 @@ class UserEventCodecTest {
 
     @Test
     void customLimitRejectsLargerRecords() {
-        UserEventCodec small = new UserEventCodec(16);
+        UserEventCodec small = new UserEventCodec(InputLimits.defaults().withMaxRecordBytes(16));
         assertThat(((DecodeResult.Rejected) small.decode(utf8("{\"user_id\":\"u\",\"event_time\":0}"))).reason())
                 .isEqualTo(RejectReason.TOO_LARGE);
     }

@@ -427,7 +427,7 @@ public final class ProcessBenchmark {
                     .setGroupId("bench-" + System.nanoTime())
                     .setStartingOffsets(OffsetsInitializer.earliest())
                     .setBounded(OffsetsInitializer.latest())
-                    .setDeserializer(new ActivityRecordDeserializer())
+                    .setDeserializer(new ActivityRecordDeserializer(io.pulse.model.codec.InputLimits.defaults(), io.pulse.model.diagnostics.DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES))
                     .setProperty("isolation.level", "read_committed")
                     .build();
             return new BenchJob(env, settings, source, checkpoints);

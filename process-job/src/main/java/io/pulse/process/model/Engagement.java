@@ -18,10 +18,13 @@ public class Engagement {
     public String device;
     public long eventTime;
     public boolean deleted;
+    /** Set when the change did not pass the edge: what goes to dead_letter instead. */
+    public DecodedRecord rejected;
 
     public static final TypeInformation<Engagement> TYPE = Types.POJO(Engagement.class, Map.of(
             "eventId", Types.STRING, "contentId", Types.STRING, "userId", Types.STRING, "eventType", Types.STRING,
-            "durationMs", Types.INT, "device", Types.STRING, "eventTime", Types.LONG, "deleted", Types.BOOLEAN));
+            "durationMs", Types.INT, "device", Types.STRING, "eventTime", Types.LONG, "deleted", Types.BOOLEAN,
+            "rejected", DecodedRecord.TYPE));
 
     public Engagement() {}
 
@@ -37,6 +40,19 @@ public class Engagement {
         return g;
     }
 
+    /** A change that goes to dead_letter; it carries no event time. */
+    public static Engagement rejected(DecodedRecord deadLetter) {
+        Engagement g = new Engagement();
+        g.eventTime = Long.MIN_VALUE;
+        g.rejected = deadLetter;
+        return g;
+    }
+
+    /** Whether this change carries an event time (a value, not a deletion or a rejected change). */
+    public boolean hasTime() {
+        return !deleted && rejected == null;
+    }
+
     public static Engagement deletion(String eventId) {
         Engagement g = new Engagement();
         g.eventId = eventId;
@@ -47,6 +63,9 @@ public class Engagement {
 
     @Override
     public String toString() {
+        if (rejected != null) {
+            return "Engagement{rejected " + rejected.reason + "}";
+        }
         return "Engagement{" + eventId + (deleted ? ", deleted}" : ", " + contentId + ", " + eventType + ", " + eventTime + "}");
     }
 }

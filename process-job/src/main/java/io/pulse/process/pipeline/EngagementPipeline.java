@@ -51,19 +51,22 @@ public final class EngagementPipeline {
     }
 
     public static WatermarkStrategy<Engagement> watermarks(Duration bound, Duration idleness) {
-        return WatermarkStrategy.<Engagement>forGenerator(context -> new PromptWatermarks<>(bound))
-                // A deletion carries no event time: it neither advances nor holds back the watermark.
-                .withTimestampAssigner((e, kafkaTime) -> e.deleted ? Long.MIN_VALUE : e.eventTime)
-                .withIdleness(idleness);
+        // A deletion or a rejected change carries no event time: it neither advances nor holds back the watermark.
+        return PromptWatermarks.strategy(bound, idleness, (e, kafkaTime) -> e.hasTime() ? e.eventTime : PromptWatermarks.NO_TIME);
     }
 
-    /** Builds the engagement dataflow; returns the scores that came too late for a leaderboard window. */
-    public DataStream<LateActivity> build(StreamExecutionEnvironment env) {
-        DataStream<Engagement> changes = env
+    /** What the engagement side hands back: scores too late for a leaderboard window (null without a leaderboard), and the rejected changes. */
+    public record Built(DataStream<LateActivity> late, DataStream<io.pulse.process.model.DecodedRecord> deadLetters) {}
+
+    /** Builds the engagement dataflow. */
+    public Built build(StreamExecutionEnvironment env) {
+        SingleOutputStreamOperator<Engagement> changes = env
                 .fromSource(source, watermarks(options.outOfOrderness(), options.idleness()), "kafka engagement_events")
                 .uid("engagement-source")
-                .transform("keep engagement watermark across restarts", Engagement.TYPE, new WatermarkKeeper<>())
-                .uid("engagement-watermark-keeper");
+                .transform("keep engagement watermark across restarts", Engagement.TYPE, new WatermarkKeeper<>(Engagement::hasTime))
+                .uid("engagement-watermark-keeper")
+                .process(new EngagementGate(), Engagement.TYPE).uid("engagement-gate").name("route rejected engagement changes");
+        DataStream<io.pulse.process.model.DecodedRecord> deadLetters = changes.getSideOutput(DeadLetterRouter.DEAD_LETTERS);
 
         if (outputs.clickhouse() != null || outputs.http() != null || outputs.contentHashes() != null) {
             // Ordered: two versions of one event reach the stores in the order they were written.
@@ -76,7 +79,7 @@ public final class EngagementPipeline {
             OutputCounter.sink(enriched, "content_hashes", "redis content:<id>", outputs.contentHashes());
         }
         if (outputs.leaderboard() == null) {
-            return null;
+            return new Built(null, deadLetters);
         }
         // Each shuffle feeds a watermark keeper (ProcessPipeline.partitioned): restored, the keyed
         // operators decide lateness on the watermark they had, not on none.
@@ -94,10 +97,10 @@ public final class EngagementPipeline {
                 .process(new LeaderboardCollector(options.leaderboardSize()))
                 .uid(LeaderboardWindowAssigner.OPERATOR).name(LeaderboardWindowAssigner.OPERATOR);
         OutputCounter.sink(windows, "leaderboard", "redis leaderboard", outputs.leaderboard());
-        return assigned.getSideOutput(LeaderboardWindowAssigner.LATE)
+        return new Built(assigned.getSideOutput(LeaderboardWindowAssigner.LATE)
                 .map(ContentScore::asActivity, io.pulse.process.model.Activity.TYPE).uid("late-leaderboard-activity")
                 .process(new LateEventTagger(LeaderboardWindowAssigner.OPERATOR), LateActivity.TYPE)
-                .uid("late-" + LeaderboardWindowAssigner.OPERATOR).name("late " + LeaderboardWindowAssigner.OPERATOR);
+                .uid("late-" + LeaderboardWindowAssigner.OPERATOR).name("late " + LeaderboardWindowAssigner.OPERATOR), deadLetters);
     }
 
     private static String eventIdOf(Engagement e) {

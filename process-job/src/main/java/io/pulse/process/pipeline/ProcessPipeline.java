@@ -108,17 +108,20 @@ public final class ProcessPipeline {
     }
 
     public static WatermarkStrategy<DecodedRecord> watermarks(Options options) {
-        Duration bound = options.outOfOrderness(); // the lambda is serialized: capture the Duration only
-        return WatermarkStrategy.<DecodedRecord>forGenerator(context -> new PromptWatermarks<>(bound))
-                // Rejected records carry no time: they neither advance nor hold back the watermark.
-                .withTimestampAssigner((record, kafkaTime) -> record.isValid() ? record.activity.eventTime : Long.MIN_VALUE)
-                .withIdleness(options.idleness());
+        // Rejected records carry no time: they neither advance nor hold back the watermark, nor keep a split active.
+        return PromptWatermarks.strategy(options.outOfOrderness(), options.idleness(),
+                (record, kafkaTime) -> record.isValid() ? record.activity.eventTime : PromptWatermarks.NO_TIME);
     }
 
     /** Builds the dataflow; returns the stream of valid activities. */
     public DataStream<Activity> build(StreamExecutionEnvironment env) {
         SingleOutputStreamOperator<Activity> activities = decoded(env, activitySource, options);
-        activities.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
+        DataStream<DecodedRecord> deadLetters = activities.getSideOutput(DeadLetterRouter.DEAD_LETTERS);
+        EngagementPipeline.Built engagementSide = engagement == null ? null : engagement.build(env);
+        if (engagementSide != null) {
+            deadLetters = deadLetters.union(engagementSide.deadLetters());
+        }
+        deadLetters
                 .map(new OutputCounter<>("dead_letter"), DecodedRecord.TYPE).uid("count-dead-letter")
                 .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
 
@@ -136,7 +139,7 @@ public final class ProcessPipeline {
         sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
 
         DataStream<LateActivity> late = perUser.getSideOutput(PER_USER_LATE);
-        DataStream<LateActivity> lateScores = engagement == null ? null : engagement.build(env);
+        DataStream<LateActivity> lateScores = engagementSide == null ? null : engagementSide.late();
         if (lateScores != null) {
             late = late.union(lateScores);
         }
@@ -156,7 +159,8 @@ public final class ProcessPipeline {
                                                                 Options options) {
         return env
                 .fromSource(source, watermarks(options), "kafka user_activity").uid("activity-source")
-                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>()).uid("watermark-keeper")
+                .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>(DecodedRecord::isValid))
+                .uid("watermark-keeper")
                 .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
     }
 

@@ -1,9 +1,12 @@
 package io.pulse.process.pipeline;
 
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.eventtime.WatermarksWithIdleness;
 
 /**
  * Bounded out-of-orderness (watermark = highest event time seen - bound - 1 ms) that emits as soon
@@ -22,6 +25,9 @@ public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
     /** How far (event time) the watermark moves before it is emitted between periodic emissions. */
     static final long STEP_MILLIS = 10_000;
 
+    /** The timestamp of a record that carries no event time (rejected, a deletion): it neither moves nor holds the watermark. */
+    public static final long NO_TIME = Long.MIN_VALUE;
+
     private final long bound;
     private long maxTimestamp;
     private long lastEmitted = Long.MIN_VALUE;
@@ -29,6 +35,38 @@ public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
     public PromptWatermarks(Duration bound) {
         this.bound = bound.toMillis();
         this.maxTimestamp = Long.MIN_VALUE + this.bound + 1;
+    }
+
+    /**
+     * Event time from {@code timestamps} with this generator, and a split that has had no record
+     * carrying a time ({@link #NO_TIME} records do not count) for {@code idleness} marked idle: a
+     * partition that carries only rejected records does not hold the watermark back.
+     */
+    public static <T> WatermarkStrategy<T> strategy(Duration bound, Duration idleness, SerializableTimestampAssigner<T> timestamps) {
+        return WatermarkStrategy.<T>forGenerator(context -> new TimedRecordsOnly<>(
+                        new WatermarksWithIdleness<>(new PromptWatermarks<>(bound), idleness, context.getInputActivityClock())))
+                .withTimestampAssigner(timestamps);
+    }
+
+    /** Hands on only the records that carry a time, so the others are no activity for the idleness check either. */
+    private static final class TimedRecordsOnly<T> implements org.apache.flink.api.common.eventtime.WatermarkGenerator<T> {
+        private final WatermarkGenerator<T> inner;
+
+        TimedRecordsOnly(WatermarkGenerator<T> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+            if (eventTimestamp != NO_TIME) {
+                inner.onEvent(event, eventTimestamp, output);
+            }
+        }
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput output) {
+            inner.onPeriodicEmit(output);
+        }
     }
 
     @Override

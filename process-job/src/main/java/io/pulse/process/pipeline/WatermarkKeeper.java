@@ -36,6 +36,9 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implements OneInputStreamOperator<T, T> {
     private static final long serialVersionUID = 1L;
 
+    /** Whether a record carries an event time; only those make an idle input active again. */
+    private final org.apache.flink.api.common.functions.FilterFunction<T> carriesTime;
+
     /** (subtask, parallelism, watermark, idle) of every subtask, as union state. */
     private transient ListState<Tuple4<Integer, Integer, Long, Boolean>> stored;
     private transient long watermark = Long.MIN_VALUE;
@@ -45,6 +48,15 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     private transient boolean restoredIdle;
 
     public WatermarkKeeper() {
+        this(record -> true);
+    }
+
+    /**
+     * A keeper whose input counts as active only on records that {@code carriesTime}: a rejected record
+     * (no time) on an idle input must not make it hold the downstream watermark back again.
+     */
+    public WatermarkKeeper(org.apache.flink.api.common.functions.FilterFunction<T> carriesTime) {
+        this.carriesTime = carriesTime;
         chainingStrategy = ChainingStrategy.ALWAYS;
     }
 
@@ -123,9 +135,11 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     }
 
     @Override
-    public void processElement(StreamRecord<T> element) {
+    public void processElement(StreamRecord<T> element) throws Exception {
         emitRestored(false);
-        announce(false); // records come from an active input
+        if (carriesTime.filter(element.getValue())) {
+            announce(false); // records with a time come from an active input
+        }
         output.collect(element);
     }
 

@@ -1,7 +1,6 @@
 package io.pulse.process.sink;
 
 import io.pulse.model.codec.UserEventCodec;
-import io.pulse.model.diagnostics.DeadLetter;
 import io.pulse.model.diagnostics.LateEvent;
 import io.pulse.process.model.DecodedRecord;
 import io.pulse.process.model.LateActivity;
@@ -64,7 +63,7 @@ public final class DiagnosticsKafkaSinks {
         @Override
         public ProducerRecord<byte[], byte[]> serialize(DecodedRecord r, KafkaSinkContext context, Long timestamp) {
             return new ProducerRecord<>(topic, r.key,
-                    new DeadLetter(r.reason, r.detail, r.topic, r.partition, r.offset, r.payload).toJson());
+                    r.deadLetter().toJson(Integer.MAX_VALUE)); // the payload was cut at the edge already
         }
     }
 }

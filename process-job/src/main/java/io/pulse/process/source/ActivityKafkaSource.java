@@ -1,5 +1,6 @@
 package io.pulse.process.source;
 
+import io.pulse.model.codec.InputLimits;
 import io.pulse.process.model.DecodedRecord;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -10,9 +11,10 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class ActivityKafkaSource {
     private ActivityKafkaSource() {}
 
-    public static KafkaSource<DecodedRecord> create(String bootstrap, String topic, String groupId) {
+    public static KafkaSource<DecodedRecord> create(String bootstrap, String topic, String groupId, InputLimits limits,
+                                                int maxDeadLetterPayload) {
         // Replays are transactional: an aborted replay must not be counted.
-        return committedRecords(bootstrap, topic, groupId, new ActivityRecordDeserializer());
+        return committedRecords(bootstrap, topic, groupId, new ActivityRecordDeserializer(limits, maxDeadLetterPayload));
     }
 
     /** A source of a topic's committed records; first start: the whole topic, after that the checkpoint's offsets. */

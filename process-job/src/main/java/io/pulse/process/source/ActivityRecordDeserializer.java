@@ -1,6 +1,7 @@
 package io.pulse.process.source;
 
 import io.pulse.model.codec.DecodeResult;
+import io.pulse.model.codec.InputLimits;
 import io.pulse.model.codec.RejectReason;
 import io.pulse.model.codec.UserEventCodec;
 import io.pulse.process.model.Activity;
@@ -12,37 +13,60 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes user_activity records in the source with the event-model codec, so event time (and so
- * the watermark) is known per Kafka partition. A record that does not decode is passed on with
- * its reason and coordinates, never thrown.
+ * The edge of the job for user_activity: decodes each record with the event-model codec and holds it
+ * to the input limits (event time against processing time included) in the source, so event time,
+ * and so the watermark, only ever comes from accepted records. A record that does not pass is handed
+ * on with its reason and coordinates, never thrown: whatever the decoding throws becomes
+ * {@link RejectReason#DECODE_ERROR}.
  */
 public final class ActivityRecordDeserializer implements KafkaRecordDeserializationSchema<DecodedRecord> {
     private static final long serialVersionUID = 1L;
+    private final InputLimits limits;
+    private final int maxDeadLetterPayload;
     private transient UserEventCodec codec;
+
+    public ActivityRecordDeserializer(InputLimits limits, int maxDeadLetterPayload) {
+        this.limits = limits;
+        this.maxDeadLetterPayload = maxDeadLetterPayload;
+    }
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        codec = new UserEventCodec();
+        codec = new UserEventCodec(limits);
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedRecord> out) {
+        out.collect(decode(record, System.currentTimeMillis()));
+    }
+
+    /** The record decoded and checked at processing time {@code now}. */
+    DecodedRecord decode(ConsumerRecord<byte[], byte[]> record, long now) {
         if (codec == null) {
-            codec = new UserEventCodec();
+            codec = new UserEventCodec(limits);
         }
         if (record.value() == null) {
-            out.collect(DecodedRecord.rejected(RejectReason.EMPTY.name(), "tombstone (null value)", record.topic(),
-                    record.partition(), record.offset(), record.key(), new byte[0]));
-            return;
+            return rejected(record, RejectReason.EMPTY, "tombstone (null value)");
         }
-        DecodeResult result = codec.decode(record.value());
-        if (result instanceof DecodeResult.Decoded decoded) {
-            out.collect(DecodedRecord.valid(Activity.fromDecoded(decoded.event())));
-        } else {
+        try {
+            DecodeResult result = codec.decode(record.value());
+            if (result instanceof DecodeResult.Decoded decoded) {
+                DecodeResult.Rejected outside = limits.checkTime(decoded.event().getEventTime().toEpochMilli(), now);
+                if (outside != null) {
+                    return rejected(record, outside.reason(), outside.detail());
+                }
+                return DecodedRecord.valid(Activity.fromDecoded(decoded.event()));
+            }
             DecodeResult.Rejected rejected = (DecodeResult.Rejected) result;
-            out.collect(DecodedRecord.rejected(rejected.reason().name(), rejected.detail(), record.topic(),
-                    record.partition(), record.offset(), record.key(), record.value()));
+            return rejected(record, rejected.reason(), rejected.detail());
+        } catch (RuntimeException | StackOverflowError e) {
+            return rejected(record, RejectReason.DECODE_ERROR, UserEventCodec.describe(e));
         }
+    }
+
+    private DecodedRecord rejected(ConsumerRecord<byte[], byte[]> record, RejectReason reason, String detail) {
+        return DecodedRecord.rejected(reason.name(), detail, record.topic(), record.partition(), record.offset(), record.key(),
+                record.value(), maxDeadLetterPayload);
     }
 
     @Override
