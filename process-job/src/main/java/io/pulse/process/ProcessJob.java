@@ -13,6 +13,7 @@ import io.pulse.process.sink.ParquetLakeSink;
 import io.pulse.process.sink.PostgresUpsertSinks;
 import io.pulse.process.sink.RedisContentSink;
 import io.pulse.process.sink.RedisLeaderboardSink;
+import io.pulse.process.sink.SinkDeadLetters;
 import io.pulse.process.source.ActivityKafkaSource;
 import io.pulse.process.source.EngagementKafkaSource;
 import java.time.Duration;
@@ -39,10 +40,11 @@ public final class ProcessJob {
 
     public static ProcessPipeline pipeline(ProcessSettings s) {
         DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafkaBootstrap, s.transactionalIdPrefix);
+        SinkDeadLetters refused = deadLetters(s);
         ProcessPipeline.Outputs outputs;
         if (s.sink("postgres")) {
             PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgres.user(), s.postgres.password(),
-                    s.jdbcBatchSize, s.jdbcBatchInterval);
+                    s.jdbcBatchSize, s.jdbcBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff, refused);
             outputs = new ProcessPipeline.Outputs(postgres.sessionKpis(), postgres.pageViewCounts(),
                     postgres.activeUsers(), postgres.userSessions(), postgres.aggregatedCounts(),
                     diagnostics.lateEvents(s.lateTopic), diagnostics.deadLetters(s.deadLetterTopic));
@@ -53,13 +55,18 @@ public final class ProcessJob {
         ProcessPipeline.RawOutputs raw = new ProcessPipeline.RawOutputs(
                 s.sink("cassandra") ? new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandraHost,
                         s.cassandraPort, s.cassandraDatacenter, s.cassandraKeyspace, s.cassandraMaxInFlight,
-                        Duration.ofMinutes(1))) : null,
+                        Duration.ofMinutes(1)), refused) : null,
                 s.sink("lake") ? ParquetLakeSink.create(s.lakeDir) : null,
                 s.sink("kafka") ? EnrichedActivityKafkaSink.create(s.kafkaBootstrap, s.enrichedTopic, s.transactionalIdPrefix)
                         : null);
         return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId, s.inputLimits,
                 s.deadLetterMaxPayload), outputs,
                 s.pipeline, raw, engagement(s));
+    }
+
+    /** Where sinks send the rows their stores refuse for good. */
+    static SinkDeadLetters deadLetters(ProcessSettings s) {
+        return new SinkDeadLetters(s.kafkaBootstrap, s.deadLetterTopic, s.deadLetterMaxPayload);
     }
 
     /** The engagement side, or null when none of its sinks is on. */
@@ -69,9 +76,9 @@ public final class ProcessJob {
         EngagementPipeline.Outputs outputs = new EngagementPipeline.Outputs(
                 s.sink("clickhouse") ? new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, s.clickhouseTable,
                         s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff),
-                        EngagementRows::clickhouse) : null,
+                        EngagementRows::clickhouse, deadLetters(s)) : null,
                 s.sink("http") ? new HttpBatchSink<>(new HttpBatchSink.Options(s.httpUrl, s.httpBatchSize, s.httpTimeout,
-                        s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http) : null,
+                        s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http, deadLetters(s)) : null,
                 s.sink("redis") ? new RedisContentSink(redis) : null,
                 s.sink("redis") ? new RedisLeaderboardSink(redis) : null);
         if (outputs.clickhouse() == null && outputs.http() == null && outputs.leaderboard() == null) {

@@ -185,7 +185,7 @@ public final class SinkBenchmark {
             st.execute("CREATE SCHEMA " + schema);
             st.execute("CREATE TABLE " + schema + "." + Tables.SESSION_KPIS + " (LIKE public." + Tables.SESSION_KPIS + " INCLUDING ALL)");
             PostgresUpsertSinks sinks = new PostgresUpsertSinks(url, s.postgres.user(), s.postgres.password(), s.jdbcBatchSize,
-                    s.jdbcBatchInterval);
+                    s.jdbcBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff, null);
             double pulse = job("postgres session_kpis upserts", rows, SinkBenchmark::kpi,
                     TypeInformation.of(SessionKpi.class), sinks.sessionKpis());
             st.execute("TRUNCATE " + schema + "." + Tables.SESSION_KPIS);

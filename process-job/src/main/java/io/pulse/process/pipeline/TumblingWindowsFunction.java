@@ -41,8 +41,16 @@ abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<I
                 "tags", Types.OBJECT_ARRAY(Types.STRING), "windows", Types.PRIMITIVE_ARRAY(Types.LONG), "timer", Types.LONG));
     }
 
+    /**
+     * The bound on one key's open windows (session_kpis: a user's devices times open windows). An input
+     * that would open one more goes to the late output, counted as {@code windowsPerKeyOverflow}: it is
+     * not counted in the output, and scanning a key's windows per input stays short.
+     */
+    static final int MAX_WINDOWS_PER_KEY = 1_000;
+
     final long size;
     private final long allowedLateness;
+    private transient org.apache.flink.metrics.Counter overflow;
 
     TumblingWindowsFunction(String output, String stateName, Duration size, Duration allowedLateness) {
         super(stateName, Windows.TYPE);
@@ -105,6 +113,14 @@ abstract class TumblingWindowsFunction<IN, OUT> extends OneValuePerKeyFunction<I
             window++;
         }
         if (at == w.length) { // a new window: appended (the order of a key's windows does not matter)
+            if (window >= MAX_WINDOWS_PER_KEY) {
+                if (overflow == null) {
+                    overflow = getRuntimeContext().getMetricGroup().counter("windowsPerKeyOverflow");
+                }
+                overflow.inc();
+                late(a, watermark, ctx);
+                return;
+            }
             w = Arrays.copyOf(w, at + stride);
             w[at + START] = start;
             init(w, at);

@@ -41,6 +41,14 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
     private static final int END_RANK = 3;
     /** Buffered events beyond which the timer comes at the first of them, so that a busy user's buffer stays short. */
     private static final int MAX_PENDING = 64;
+    /**
+     * The bound on a user's buffered events (a user sending faster than the watermark moves, or one
+     * endless burst): past it, the earliest buffered event is applied before the watermark passes it,
+     * counted as {@code sessionBufferOverflow}. Rows stay exact for events that arrive in order.
+     */
+    static final int MAX_BUFFERED = 10_000;
+
+    private transient org.apache.flink.metrics.Counter overflow;
 
     /**
      * A user's buffered events as sorted (time, rank) pairs in the first {@code size} longs of
@@ -104,8 +112,23 @@ public final class UserSessionizer extends OneValuePerKeyFunction<Activity, User
         }
         int rank = rank(activity.eventType);
         boolean appended = insert(user, time, rank) == user.size - 2;
+        if (user.size > 2 * MAX_BUFFERED) {
+            long[] p = user.pending;
+            apply(ctx.getCurrentKey(), user, p[0], p[1], out);
+            System.arraycopy(p, 2, p, 0, user.size - 2);
+            user.size -= 2;
+            overflow().inc();
+            appended = false;
+        }
         user.timer = KeyTimer.by(timers, user.timer, appended ? dueAfterAppend(user, time, rank) : nextDue(user));
         state.update(user);
+    }
+
+    private org.apache.flink.metrics.Counter overflow() {
+        if (overflow == null) {
+            overflow = getRuntimeContext().getMetricGroup().counter("sessionBufferOverflow");
+        }
+        return overflow;
     }
 
     @Override

@@ -26,7 +26,8 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * (user_id, UTC date) partition, with asynchronous prepared, idempotent writes and a bound on the
  * writes in flight (backpressure instead of an unbounded buffer). Each checkpoint waits for every
  * write in flight; a failed write fails the job, and the restarted job writes the rows again onto
- * the same keys, so nothing is duplicated.
+ * the same keys, so nothing is duplicated. A row Cassandra refuses for good (an invalid query: a value
+ * over a limit) goes to dead_letter ({@link SinkDeadLetters}) instead.
  */
 public final class CassandraUserEventsSink implements Sink<Activity> {
     private static final long serialVersionUID = 1L;
@@ -36,9 +37,15 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
                           Duration flushTimeout) implements Serializable {}
 
     private final Options options;
+    private final SinkDeadLetters deadLetters;
 
     public CassandraUserEventsSink(Options options) {
+        this(options, null);
+    }
+
+    public CassandraUserEventsSink(Options options, SinkDeadLetters deadLetters) {
         this.options = options;
+        this.deadLetters = deadLetters;
     }
 
     /** The partition bucket of an event: the UTC date of its event time. */
@@ -70,12 +77,12 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
     @Override
     @SuppressWarnings("deprecation")
     public SinkWriter<Activity> createWriter(InitContext context) {
-        return new Writer(options);
+        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()));
     }
 
     @Override
     public SinkWriter<Activity> createWriter(WriterInitContext context) {
-        return new Writer(options);
+        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()));
     }
 
     static final class Writer implements SinkWriter<Activity> {
@@ -84,9 +91,13 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         private final PreparedStatement insert;
         private final Semaphore inFlight;
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final SinkDeadLetters.Channel deadLetters;
+        /** Rows refused for good, handed from the driver's threads to the task thread. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        Writer(Options options) {
+        Writer(Options options, SinkDeadLetters.Channel deadLetters) {
             this.options = options;
+            this.deadLetters = deadLetters;
             try {
                 this.session = CqlSession.builder().addContactPoint(new InetSocketAddress(options.host(), options.port()))
                         .withLocalDatacenter(options.datacenter()).build();
@@ -106,7 +117,9 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             BoundStatement row = bind(insert, a);
             inFlight.acquire();
             session.executeAsync(row).whenComplete((result, error) -> {
-                if (error != null) {
+                if (error instanceof com.datastax.oss.driver.api.core.servererrors.InvalidQueryException && deadLetters != null) {
+                    refused.add(new Object[] {a, error.getMessage()});
+                } else if (error != null) {
                     failure.compareAndSet(null, error);
                 }
                 inFlight.release();
@@ -120,9 +133,16 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             }
             inFlight.release(options.maxInFlight());
             rethrow();
+            if (deadLetters != null) {
+                deadLetters.flush();
+            }
         }
 
         private void rethrow() throws IOException {
+            for (Object[] r = refused.poll(); r != null; r = refused.poll()) {
+                Activity a = (Activity) r[0];
+                deadLetters.send(Tables.USER_EVENTS, a.userId, (String) r[1], a.toString());
+            }
             Throwable error = failure.get();
             if (error != null) {
                 throw new IOException("a write to Cassandra " + options.host() + ":" + options.port() + " failed: " + error, error);
@@ -132,6 +152,9 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         @Override
         public void close() {
             session.close();
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
         }
     }
 }

@@ -5,20 +5,28 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * One POST of a batch by an HTTP sink writer (ClickHouse, the external HTTP system): retried with
- * {@link Backoff} after an I/O error, a 5xx or a 429, up to {@code maxAttempts}; another 4xx means the
- * receiver refuses the batch itself, where retrying cannot help.
+ * {@link Backoff} after an I/O error, a 5xx or a 429/408, up to {@code maxAttempts}; a refusal that
+ * retrying cannot fix (another 4xx, or a body the caller recognises as a data error) ends at once.
+ * {@link #sendIsolating} then splits the batch until the refused rows are alone and sends those to
+ * dead_letter.
  */
 final class HttpPost {
     /** The request timeout of a sink without a setting of its own. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** 4xx other than 408 (timeout) and 429 (too many requests): the receiver refuses the batch itself. */
+    static final BiPredicate<Integer, String> CLIENT_ERROR = (status, body) -> status >= 400 && status < 500 && status != 408
+            && status != 429;
 
     private HttpPost() {}
 
-    /** Why a batch was not taken: after how many attempts, and the last error. */
-    record Failure(int attempts, String lastError) {
+    /** Why a batch was not taken: after how many attempts, the last error, and whether the receiver refused it for good. */
+    record Failure(int attempts, String lastError, boolean refused) {
         @Override
         public String toString() {
             return "after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ": " + lastError;
@@ -26,7 +34,8 @@ final class HttpPost {
     }
 
     /** Null when the receiver took the batch (2xx), else why not. */
-    static Failure send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff) throws InterruptedException {
+    static Failure send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff, BiPredicate<Integer, String> refused)
+            throws InterruptedException {
         String lastError = null;
         int attempt = 1;
         for (; attempt <= maxAttempts; attempt++) {
@@ -36,9 +45,13 @@ final class HttpPost {
                 if (status >= 200 && status < 300) {
                     return null;
                 }
-                lastError = "HTTP " + status + ": " + response.body().strip();
-                if (status < 500 && status != 429) {
-                    return new Failure(attempt, lastError);
+                String body = response.body().strip();
+                lastError = "HTTP " + status + ": " + (body.length() <= 1000 ? body : body.substring(0, 1000) + "...");
+                if (refused.test(status, body)) {
+                    return new Failure(attempt, lastError, true);
+                }
+                if (status < 500 && status != 429 && status != 408) {
+                    return new Failure(attempt, lastError, false);
                 }
             } catch (IOException e) {
                 lastError = e.toString();
@@ -47,6 +60,35 @@ final class HttpPost {
                 backoff.pause();
             }
         }
-        return new Failure(maxAttempts, lastError);
+        return new Failure(maxAttempts, lastError, false);
+    }
+
+    /**
+     * Posts {@code rows} as one request ({@code request} builds it); rows of a batch refused for good are
+     * isolated by halving and each sent to {@code deadLetters} as {@code output}. Null when every row was
+     * taken or dead-lettered, else the failure that must fail the job (or every failure, without a channel).
+     */
+    static Failure sendIsolating(HttpClient http, List<String> rows, Function<List<String>, HttpRequest> request, int maxAttempts,
+                                 Duration firstBackoff, Duration maxBackoff, BiPredicate<Integer, String> refused,
+                                 SinkDeadLetters.Channel deadLetters, String output) throws InterruptedException {
+        Failure failure = send(http, request.apply(rows), maxAttempts, new Backoff(firstBackoff, maxBackoff), refused);
+        if (failure == null) {
+            return null;
+        }
+        if (!failure.refused() || deadLetters == null) {
+            return failure;
+        }
+        if (rows.size() == 1) {
+            deadLetters.send(output, null, failure.lastError(), rows.get(0));
+            return null;
+        }
+        int half = rows.size() / 2;
+        Failure first = sendIsolating(http, rows.subList(0, half), request, maxAttempts, firstBackoff, maxBackoff, refused, deadLetters,
+                output);
+        if (first != null) {
+            return first;
+        }
+        return sendIsolating(http, rows.subList(half, rows.size()), request, maxAttempts, firstBackoff, maxBackoff, refused, deadLetters,
+                output);
     }
 }

@@ -12,7 +12,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.SimpleVersionedStringSerializer;
-import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
+import org.apache.flink.streaming.api.functions.sink.filesystem.PartFileInfo;
+import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.CheckpointRollingPolicy;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -41,9 +42,35 @@ public final class ParquetLakeSink {
     public static FileSink<Activity> create(String lakeDir) {
         return FileSink.forBulkFormat(new Path(lakeDir), new WriterFactory())
                 .withBucketAssigner(new EventDateBuckets())
-                .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                .withRollingPolicy(new ColdDatesRoll())
+                .withBucketCheckInterval(COLD_AFTER_MILLIS / 2)
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix(FILE_PREFIX).withPartSuffix(FILE_SUFFIX).build())
                 .build();
+    }
+
+    /** A part file not written to for this long is finished before the checkpoint: its writer's memory is freed. */
+    static final long COLD_AFTER_MILLIS = 10_000;
+    /** A part file this large is finished and a new one started (sane file sizes). */
+    static final long MAX_PART_BYTES = 128L * 1024 * 1024;
+
+    /**
+     * Rolls on every checkpoint (files are committed there), and also a part file that grew past
+     * {@link #MAX_PART_BYTES} or got no event for {@link #COLD_AFTER_MILLIS}: each open part file holds a
+     * Parquet writer's buffers, and events spread over many dates (old or replayed data, hostile input)
+     * would otherwise keep one open per date until the checkpoint.
+     */
+    static final class ColdDatesRoll extends CheckpointRollingPolicy<Activity, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean shouldRollOnEvent(PartFileInfo<String> partFile, Activity element) throws IOException {
+            return partFile.getSize() >= MAX_PART_BYTES;
+        }
+
+        @Override
+        public boolean shouldRollOnProcessingTime(PartFileInfo<String> partFile, long currentTime) {
+            return currentTime - partFile.getLastUpdateTime() >= COLD_AFTER_MILLIS;
+        }
     }
 
     /** The directory of an event: {@code event_date=YYYY-MM-DD}. */

@@ -8,29 +8,26 @@ import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
 import java.sql.Timestamp;
 import java.time.Duration;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import java.util.List;
+import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * The five PostgreSQL outputs as batched upserts ({@code INSERT ... ON CONFLICT DO UPDATE}) on the
- * keys of DESIGN.md, flushed at the latest on every checkpoint. At-least-once delivery plus keyed
- * upserts gives exact tables after a restart: a replayed row rewrites itself.
+ * keys of DESIGN.md ({@link PostgresUpsertSink}), flushed at the latest on every checkpoint.
+ * At-least-once delivery plus keyed upserts gives exact tables after a restart: a replayed row
+ * rewrites itself.
  */
 public final class PostgresUpsertSinks {
-    private final JdbcConnectionOptions connection;
-    private final JdbcExecutionOptions execution;
+    private final PostgresUpsertSink.Options options;
+    private final SinkDeadLetters deadLetters;
 
-    public PostgresUpsertSinks(String jdbcUrl, String user, String password, int batchSize, Duration batchInterval) {
+    public PostgresUpsertSinks(String jdbcUrl, String user, String password, int batchSize, Duration batchInterval, int maxAttempts,
+                               Duration firstBackoff, SinkDeadLetters deadLetters) {
         // pgjdbc sends a batch as one multi-row INSERT instead of one statement per row: ~2x faster.
         String url = jdbcUrl.contains("reWriteBatchedInserts") ? jdbcUrl
                 : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-        this.connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(url).withDriverName("org.postgresql.Driver")
-                .withUsername(user).withPassword(password).build();
-        this.execution = JdbcExecutionOptions.builder()
-                .withBatchSize(batchSize).withBatchIntervalMs(batchInterval.toMillis()).withMaxRetries(5).build();
+        this.options = new PostgresUpsertSink.Options(url, user, password, batchSize, batchInterval, maxAttempts, firstBackoff);
+        this.deadLetters = deadLetters;
     }
 
     static final String SESSION_KPIS = "INSERT INTO " + Tables.SESSION_KPIS + " (session_id, device, user_id, session_start, "
@@ -52,8 +49,8 @@ public final class PostgresUpsertSinks {
             + "VALUES (?, ?, ?) ON CONFLICT (group_key) DO UPDATE SET count_value = EXCLUDED.count_value, "
             + "window_end_time = EXCLUDED.window_end_time";
 
-    public JdbcSink<SessionKpi> sessionKpis() {
-        return sink(SESSION_KPIS, (JdbcStatementBuilder<SessionKpi>) (st, r) -> {
+    public PostgresUpsertSink<SessionKpi> sessionKpis() {
+        return sink(Tables.SESSION_KPIS, SESSION_KPIS, r -> List.of(r.sessionId(), r.device()), (st, r) -> {
             st.setString(1, r.sessionId());
             st.setString(2, r.device());
             st.setString(3, r.userId());
@@ -68,8 +65,8 @@ public final class PostgresUpsertSinks {
         });
     }
 
-    public JdbcSink<PageViewCount> pageViewCounts() {
-        return sink(PAGE_VIEW_COUNTS, (JdbcStatementBuilder<PageViewCount>) (st, r) -> {
+    public PostgresUpsertSink<PageViewCount> pageViewCounts() {
+        return sink(Tables.PAGE_VIEW_COUNTS, PAGE_VIEW_COUNTS, r -> List.of(r.windowStart(), r.page()), (st, r) -> {
             st.setTimestamp(1, new Timestamp(r.windowStart()));
             st.setString(2, r.page());
             st.setTimestamp(3, new Timestamp(r.windowEnd()));
@@ -77,16 +74,16 @@ public final class PostgresUpsertSinks {
         });
     }
 
-    public JdbcSink<ActiveUsers> activeUsers() {
-        return sink(ACTIVE_USERS, (JdbcStatementBuilder<ActiveUsers>) (st, r) -> {
+    public PostgresUpsertSink<ActiveUsers> activeUsers() {
+        return sink(Tables.ACTIVE_USERS, ACTIVE_USERS, ActiveUsers::windowStart, (st, r) -> {
             st.setTimestamp(1, new Timestamp(r.windowStart()));
             st.setTimestamp(2, new Timestamp(r.windowEnd()));
             st.setLong(3, r.activeUsers());
         });
     }
 
-    public JdbcSink<UserSession> userSessions() {
-        return sink(USER_SESSIONS, (JdbcStatementBuilder<UserSession>) (st, r) -> {
+    public PostgresUpsertSink<UserSession> userSessions() {
+        return sink(Tables.USER_SESSIONS, USER_SESSIONS, r -> List.of(r.userId(), r.sessionStart()), (st, r) -> {
             st.setString(1, r.userId());
             st.setTimestamp(2, new Timestamp(r.sessionStart()));
             st.setTimestamp(3, new Timestamp(r.sessionEnd()));
@@ -96,15 +93,16 @@ public final class PostgresUpsertSinks {
         });
     }
 
-    public JdbcSink<SessionCount> aggregatedCounts() {
-        return sink(AGGREGATED_COUNTS, (JdbcStatementBuilder<SessionCount>) (st, r) -> {
+    public PostgresUpsertSink<SessionCount> aggregatedCounts() {
+        return sink(Tables.AGGREGATED_COUNTS, AGGREGATED_COUNTS, SessionCount::groupKey, (st, r) -> {
             st.setString(1, r.groupKey());
             st.setLong(2, r.countValue());
             st.setTimestamp(3, new Timestamp(r.windowEndTime()));
         });
     }
 
-    private <T> JdbcSink<T> sink(String sql, JdbcStatementBuilder<T> statement) {
-        return JdbcSink.<T>builder().withQueryStatement(sql, statement).withExecutionOptions(execution).buildAtLeastOnce(connection);
+    private <T> PostgresUpsertSink<T> sink(String table, String sql, SerializableFunction<T, Object> key,
+                                          PostgresUpsertSink.Binder<T> binder) {
+        return new PostgresUpsertSink<>(table, sql, key, binder, options, deadLetters);
     }
 }
