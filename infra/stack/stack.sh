@@ -393,7 +393,7 @@ mock_ready() { curl -sf "http://127.0.0.1:$MOCK_PORT/stats" >/dev/null; }
 start_mock-external() {
   local jar; jar=$(mock_jar)
   [ -n "$jar" ] || { echo "mock-external jar not built" > "$(svc_log mock-external)"; return 1; }
-  spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx128m -jar "$jar" --port "$MOCK_PORT"
+  spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx256m -jar "$jar" --port "$MOCK_PORT" --max-keys 200000
   wait_for 30 mock_ready
 }
 

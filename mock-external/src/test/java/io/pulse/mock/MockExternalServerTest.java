@@ -20,9 +20,7 @@ class MockExternalServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MockExternalServer();
-        server.port = 0;
-        server.start();
+        server = MockExternalServer.builder().readTimeoutSeconds(LimitsTestSupport.READ_TIMEOUT_S).start();
     }
 
     @AfterEach
