@@ -18,6 +18,9 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
                                               (default 2000000 events)
        ./pulse bench sinks [--rows N]        each sink of the process job vs its store's bulk path, same rows
                                               (default 200000 rows)
+       ./pulse bench hostile [--events N] [--hostile H]
+         the process job over N on-time events without and with H hostile records mixed in (default 1000000
+         and 10000): outputs exact, dead_letter = H, no job failure, sustained rate with/without (goal >= 0.95)
        ./pulse bench pipeline [--events N] [--seconds S]
          the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000),
          then end-to-end latency p50/p99/max at half that rate for S seconds (default 60)
@@ -32,6 +35,7 @@ cmd_bench() {
     process) bench_process "$@" ;;
     sinks) bench_sinks "$@" ;;
     pipeline) bench_pipeline "$@" ;;
+    hostile) bench_hostile "$@" ;;
     ""|--full|--quick) bench_all "${what:---full}" ;;
     -h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
@@ -181,6 +185,46 @@ bench_process() {
     log "results: $BENCH_RESULTS/spark-$stamp.json"
   fi
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
+}
+
+bench_hostile() {
+  local events=1000000 hostile=10000
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --events) events=$2; shift 2 ;;
+      --hostile) hostile=$2; shift 2 ;;
+      *) die "unknown option $1 (bench hostile takes --events N --hostile H)" ;;
+    esac
+  done
+  ensure_stack kafka
+  ensure_server_jars flink
+  local producer_jar job_jar
+  producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
+  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  local clean="bench-hostile-clean-$stamp" mixed="bench-hostile-mixed-$stamp"
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$clean:2" "$mixed:2" >/dev/null \
+    || die "cannot create the benchmark topics"
+  # The same seed and options on both topics: the same on-time events byte for byte; no late events, whose
+  # lateness would depend on how the two partitions interleave in each run.
+  local gen=(--rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0 --malformed-share 0 --format avro)
+  log "bench hostile: writing $events events to $clean, and the same with $hostile hostile records to $mixed ..."
+  "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$clean" --events "$events" "${gen[@]}" \
+    > "$PULSE_HOME/bench-hostile-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-hostile-$stamp.log" >&2; die "filling $clean failed"; }
+  "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$mixed" --events "$events" "${gen[@]}" \
+    --hostile "$hostile" >> "$PULSE_HOME/bench-hostile-$stamp.log" 2>&1 \
+    || { cat "$PULSE_HOME/bench-hostile-$stamp.log" >&2; die "filling $mixed failed"; }
+  mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
+  log "bench hostile: measuring (a warm-up, then 3 alternating rounds clean / with hostile records) ..."
+  local status=0
+  # shellcheck disable=SC2046
+  "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/hostile-$stamp.flink.log" \
+    -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
+    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.HostileSoakBenchmark "127.0.0.1:$KAFKA_PORT" "$clean" "$mixed" "$events" \
+    "$hostile" "$(stack_pids)" "$BENCH_RESULTS/hostile-$stamp.json" || status=$?
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$clean" "$mixed" >/dev/null 2>&1 || true
+  [ $status -eq 0 ] || die "the hostile soak failed (Flink log: $PULSE_HOME/bench/hostile-$stamp.flink.log)"
+  log "results: $BENCH_RESULTS/hostile-$stamp.json"
 }
 
 # CPU seconds of every stack process, its live children and (cutime + cstime) its ended children:

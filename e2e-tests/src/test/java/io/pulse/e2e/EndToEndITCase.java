@@ -74,12 +74,12 @@ import redis.clients.jedis.Jedis;
 class EndToEndITCase {
     private static final long T0 = Instant.parse("2025-07-24T12:00:00Z").toEpochMilli();
     private static final long MINUTE = ReferenceModel.MINUTE;
-    private static final Duration WAIT = Duration.ofMinutes(3);
+    static final Duration WAIT = Duration.ofMinutes(3);
     /** The window operators' vertices. */
     private static final List<String> WINDOW_VERTICES = TestJobs.WINDOW_VERTICES;
-    private static TestStack servers;
-    private static StackEndpoints stack;
-    private static FlinkRest flink;
+    static TestStack servers;
+    static StackEndpoints stack;
+    static FlinkRest flink;
     private static String processJar;
     private static String ingestJar;
 
@@ -217,7 +217,11 @@ class EndToEndITCase {
                     applyEngagement(pg, List.of(engagementCloser));
 
                     verifyEverySink(run, prefix, onTime, late, closers, concat(changesA, changesB), engagementCloser, content,
-                            pg, cassandra, redis, lake, enriched, lateTopic, dead);
+                            pg, cassandra, redis, lake, enriched, lateTopic);
+                    List<String> deadSeen = dead.awaitRecords(Datasets.malformed().size(), WAIT).stream()
+                            .map(r -> DeadLetter.fromJson(r.value()).reason()).toList();
+                    assertThat(deadSeen).containsExactlyInAnyOrderElementsOf(
+                            Datasets.malformed().values().stream().map(RejectReason::name).toList());
                 } finally {
                     flink.cancel(resumed);
                 }
@@ -266,10 +270,10 @@ class EndToEndITCase {
         return rows;
     }
 
-    private static void verifyEverySink(String run, String prefix, List<Event> onTime, List<Event> late, List<Event> closers,
+    static void verifyEverySink(String run, String prefix, List<Event> onTime, List<Event> late, List<Event> closers,
                                         List<EngagementChange> changes, EngagementChange engagementCloser,
                                         Map<String, String[]> content, Connection pg, CqlSession cassandra, Jedis redis, Path lake,
-                                        ScratchTopic enriched, ScratchTopic lateTopic, ScratchTopic dead) {
+                                        ScratchTopic enriched, ScratchTopic lateTopic) {
         // PostgreSQL: the five tables, every row.
         Map<String, Set<String>> tables = ReferenceModel.postgresTables(onTime);
         tables.forEach((table, expected) -> awaitTrue(table, WAIT, () -> postgresRows(pg, table).equals(expected),
@@ -309,25 +313,22 @@ class EndToEndITCase {
             assertThat(redis.hgetAll(prefix + "content:" + c.getKey())).isEqualTo(Map.of("title", c.getValue()[0], "content_type", c.getValue()[1]));
         }
 
-        // Diagnostics: every late record once per operator it missed, every malformed record once.
+        // Diagnostics: every late record once per operator it missed.
         List<String> expectedLate = new ArrayList<>();
         late.forEach(e -> ReferenceModel.operatorsOf(e).forEach(op -> expectedLate.add(op + " " + e.id())));
         List<String> lateSeen = lateTopic.awaitRecords(expectedLate.size(), WAIT).stream()
                 .map(r -> LateEvent.fromJson(r.value())).map(l -> l.operator() + " " + l.eventId()).toList();
         assertThat(lateSeen).containsExactlyInAnyOrderElementsOf(expectedLate);
-        List<String> deadSeen = dead.awaitRecords(Datasets.malformed().size(), WAIT).stream()
-                .map(r -> DeadLetter.fromJson(r.value()).reason()).toList();
-        assertThat(deadSeen).containsExactlyInAnyOrderElementsOf(Datasets.malformed().values().stream().map(RejectReason::name).toList());
     }
 
     // ------------------------------------------------------------------ data
 
-    private static List<Event> prefixed(List<Event> events, String run) {
+    static List<Event> prefixed(List<Event> events, String run) {
         return events.stream().map(e -> new Event(run + e.id(), run + e.user(), e.type(), e.time(), e.device(), e.page())).toList();
     }
 
     /** Inserts in event-time order; some rows are updated or deleted right after (inside the watermark bound). */
-    private static List<EngagementChange> engagement(String run, List<String> contents, String missing, long from, long to, int seed) {
+    static List<EngagementChange> engagement(String run, List<String> contents, String missing, long from, long to, int seed) {
         Random random = new Random(seed);
         String[] types = {"comment", "complete", "like", "share", "view"};
         List<EngagementChange> changes = new ArrayList<>();
@@ -348,7 +349,7 @@ class EndToEndITCase {
         return changes;
     }
 
-    private static void insertContent(Connection pg, Map<String, String[]> content) throws Exception {
+    static void insertContent(Connection pg, Map<String, String[]> content) throws Exception {
         try (PreparedStatement insert = pg.prepareStatement("INSERT INTO content (content_id, title, content_type, length_seconds) VALUES (?, ?, ?, 60)")) {
             for (Map.Entry<String, String[]> c : content.entrySet()) {
                 insert.setObject(1, UUID.fromString(c.getKey()));
@@ -360,7 +361,7 @@ class EndToEndITCase {
     }
 
     /** Writes the changes to engagement_events as a user's application would: insert, update, delete. */
-    private static void applyEngagement(Connection pg, List<EngagementChange> changes) throws Exception {
+    static void applyEngagement(Connection pg, List<EngagementChange> changes) throws Exception {
         try (PreparedStatement upsert = pg.prepareStatement("INSERT INTO engagement_events (event_id, content_id, user_id, event_type, "
                 + "duration_ms, device, event_time) VALUES (?, ?, ?, ?, 1000, 'Web', ?) ON CONFLICT (event_id) DO UPDATE SET "
                 + "content_id = EXCLUDED.content_id, user_id = EXCLUDED.user_id, event_type = EXCLUDED.event_type, event_time = EXCLUDED.event_time");
@@ -382,7 +383,7 @@ class EndToEndITCase {
     }
 
     /** Replays the events from a JSON-lines file with the producer's jar, as a user would ({@code ./pulse replay}). */
-    private static void replay(String topic, List<Event> events, String name) throws Exception {
+    static void replay(String topic, List<Event> events, String name) throws Exception {
         Path file = temp.resolve(name + ".jsonl");
         UserEventCodec codec = new UserEventCodec();
         List<String> lines = new ArrayList<>();
@@ -397,7 +398,7 @@ class EndToEndITCase {
         assertThat(replay.exitValue()).as("replay output: " + output).isZero();
     }
 
-    private static UserEvent userEvent(Event e) {
+    static UserEvent userEvent(Event e) {
         return UserEvent.newBuilder().setEventId(e.id()).setUserId(e.user()).setEventType(e.type())
                 .setEventTime(Instant.ofEpochMilli(e.time())).setDevice(e.device()).setPage(e.page()).build();
     }
@@ -415,7 +416,7 @@ class EndToEndITCase {
                 () -> "failures seen " + flink.restarts(job) + " (before: " + failuresBefore + "), all running " + flink.allRunning(job));
     }
 
-    private static void cancelQuietly(String job) {
+    static void cancelQuietly(String job) {
         try {
             if (!flink.state(job).equals("FINISHED") && !flink.state(job).equals("CANCELED")) {
                 flink.cancel(job);
@@ -435,7 +436,7 @@ class EndToEndITCase {
         }
     }
 
-    private static void cleanUp(String run, String prefix, List<Event> onTime, CqlSession cassandra, Jedis redis) {
+    static void cleanUp(String run, String prefix, List<Event> onTime, CqlSession cassandra, Jedis redis) {
         redis.keys(prefix + "*").forEach(redis::del);
         clickhouse(stack.clickhouseUrl(), "ALTER TABLE pulse.engagement_enriched DELETE WHERE user_id LIKE '" + run + "-%'");
         Set<String> users = new TreeSet<>();
@@ -447,7 +448,7 @@ class EndToEndITCase {
                 LocalDate.parse("2025-07-24"));
     }
 
-    private static boolean slotActive(Connection pg, String slot) {
+    static boolean slotActive(Connection pg, String slot) {
         try (PreparedStatement st = pg.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
             st.setString(1, slot);
             try (ResultSet rs = st.executeQuery()) {
@@ -458,7 +459,7 @@ class EndToEndITCase {
         }
     }
 
-    private static long count(Connection pg, String table) {
+    static long count(Connection pg, String table) {
         try (ResultSet rs = pg.createStatement().executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
@@ -479,7 +480,7 @@ class EndToEndITCase {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static <T> List<T> concat(List<T> a, List<T> b) {
+    static <T> List<T> concat(List<T> a, List<T> b) {
         List<T> all = new ArrayList<>(a);
         all.addAll(b);
         return all;

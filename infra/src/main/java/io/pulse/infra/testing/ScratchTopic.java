@@ -27,9 +27,14 @@ public final class ScratchTopic implements AutoCloseable {
     }
 
     public static ScratchTopic create(StackEndpoints endpoints, String prefix, int partitions) {
+        return create(endpoints, prefix, partitions, Map.of());
+    }
+
+    /** A topic with these topic configs (e.g. {@code max.message.bytes}). */
+    public static ScratchTopic create(StackEndpoints endpoints, String prefix, int partitions, Map<String, String> configs) {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(adminProps(endpoints))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topic " + name, e);
         }

@@ -216,7 +216,7 @@ public final class ProcessBenchmark {
     private static final java.util.concurrent.atomic.AtomicLong RAW_READ = new java.util.concurrent.atomic.AtomicLong();
 
     /** Runs the body, sampling {@code progress} (records read so far) every 5 ms for the sustained rate. */
-    private static Run measure(String name, StackCpu cpu, java.util.function.LongSupplier progress, Body body) throws Exception {
+    static Run measure(String name, StackCpu cpu, java.util.function.LongSupplier progress, Body body) throws Exception {
         System.err.printf("  %s ...%n", name);
         RAW_READ.set(0);
         SourceProgress.reset();

@@ -6,7 +6,6 @@ import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.eventtime.WatermarksWithIdleness;
 
 /**
  * Bounded out-of-orderness (watermark = highest event time seen - bound - 1 ms) that emits as soon
@@ -30,7 +29,7 @@ public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
 
     private final long bound;
     private long maxTimestamp;
-    private long lastEmitted = Long.MIN_VALUE;
+    long lastEmitted = Long.MIN_VALUE;
 
     public PromptWatermarks(Duration bound) {
         this.bound = bound.toMillis();
@@ -43,30 +42,90 @@ public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
      * partition that carries only rejected records does not hold the watermark back.
      */
     public static <T> WatermarkStrategy<T> strategy(Duration bound, Duration idleness, SerializableTimestampAssigner<T> timestamps) {
-        return WatermarkStrategy.<T>forGenerator(context -> new TimedRecordsOnly<>(
-                        new WatermarksWithIdleness<>(new PromptWatermarks<>(bound), idleness, context.getInputActivityClock())))
-                .withTimestampAssigner(timestamps);
+        return new Strategy<T>(bound, idleness).withTimestampAssigner(timestamps);
     }
 
-    /** Hands on only the records that carry a time, so the others are no activity for the idleness check either. */
-    private static final class TimedRecordsOnly<T> implements org.apache.flink.api.common.eventtime.WatermarkGenerator<T> {
-        private final WatermarkGenerator<T> inner;
+    /**
+     * One instance per source subtask (Flink deserializes the strategy per operator), so its splits'
+     * generators share {@link #taskMax}: the highest watermark any split of the subtask has emitted.
+     */
+    private static final class Strategy<T> implements WatermarkStrategy<T> {
+        private static final long serialVersionUID = 1L;
+        private final Duration bound;
+        private final Duration idleness;
+        private transient long[] taskMax;
 
-        TimedRecordsOnly(WatermarkGenerator<T> inner) {
-            this.inner = inner;
+        Strategy(Duration bound, Duration idleness) {
+            this.bound = bound;
+            this.idleness = idleness;
+        }
+
+        @Override
+        public WatermarkGenerator<T> createWatermarkGenerator(org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier.Context context) {
+            if (taskMax == null) {
+                taskMax = new long[] {Long.MIN_VALUE};
+            }
+            return new SplitIdleness<>(new PromptWatermarks<>(bound), idleness, context.getInputActivityClock(), taskMax);
+        }
+    }
+
+    /**
+     * Idleness per split, counting only records that carry a time. A split going idle first takes the
+     * highest watermark of its subtask's splits: Flink combines the splits' watermarks only while one
+     * of them is active, so when every split goes idle in the same periodic check (their last records
+     * came together), a watermark one of them had reached would otherwise never be emitted, and the
+     * job would wait at the lowest one until new records come. Taking the highest watermark changes
+     * nothing else: an idle split is left out of the minimum anyway, and a record it later brings
+     * behind the watermark is late either way.
+     */
+    private static final class SplitIdleness<T> implements WatermarkGenerator<T> {
+        private final PromptWatermarks<T> watermarks;
+        private final long idleNanos;
+        private final org.apache.flink.util.clock.RelativeClock clock;
+        private final long[] taskMax;
+        private long lastActivity;
+        private boolean idle;
+
+        SplitIdleness(PromptWatermarks<T> watermarks, Duration idleness, org.apache.flink.util.clock.RelativeClock clock, long[] taskMax) {
+            this.watermarks = watermarks;
+            this.idleNanos = idleness.toNanos();
+            this.clock = clock;
+            this.taskMax = taskMax;
+            this.lastActivity = clock.relativeTimeNanos();
         }
 
         @Override
         public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
-            if (eventTimestamp != NO_TIME) {
-                inner.onEvent(event, eventTimestamp, output);
+            if (eventTimestamp == NO_TIME) {
+                return;
             }
+            lastActivity = clock.relativeTimeNanos();
+            idle = false;
+            watermarks.onEvent(event, eventTimestamp, output);
+            taskMax[0] = Math.max(taskMax[0], watermarks.lastEmitted);
         }
 
         @Override
         public void onPeriodicEmit(WatermarkOutput output) {
-            inner.onPeriodicEmit(output);
+            if (clock.relativeTimeNanos() - lastActivity >= idleNanos) {
+                if (!idle) {
+                    if (taskMax[0] > watermarks.lastEmitted) {
+                        watermarks.advanceTo(output, taskMax[0]);
+                    }
+                    output.markIdle();
+                    idle = true;
+                }
+                return;
+            }
+            watermarks.onPeriodicEmit(output);
+            taskMax[0] = Math.max(taskMax[0], watermarks.lastEmitted);
         }
+    }
+
+    /** Emits {@code watermark} (above the last one) as if events up to it had been seen. */
+    void advanceTo(WatermarkOutput output, long watermark) {
+        maxTimestamp = Math.max(maxTimestamp, watermark + bound + 1);
+        emit(output, watermark);
     }
 
     @Override

@@ -62,6 +62,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--malformed-share", description = "Share of malformed records (0..1). Default: ${DEFAULT-VALUE}")
     double malformedShare = 0.01;
 
+    @Option(names = "--hostile", description = "Hostile records to mix in, on top of --events: one of each kind the pipeline "
+            + "must dead-letter in turn, spread evenly (for the hostile-input soak). Default: ${DEFAULT-VALUE}")
+    long hostile = 0;
+
     @Option(names = "--format", description = "Wire format: avro or json. Default: ${DEFAULT-VALUE}")
     String format = "avro";
 
@@ -150,6 +154,7 @@ final class ProduceCommand implements Callable<Integer> {
         ActivityPublisher publisher = activity ? ActivityPublisher.open(bootstrap, topic, null) : null;
         long[] kinds = new long[ActivityKind.values().length];
         long sent = 0;
+        long hostileSent = 0;
         long valueBytes = 0;
         long began = System.nanoTime();
         Thread engagementThread = null;
@@ -164,6 +169,9 @@ final class ProduceCommand implements Callable<Integer> {
                 ActivityGenerator generator = new ActivityGenerator(new ActivityOptions(seed, users, start, lateShare, lateBy,
                         malformedShare, WireFormat.valueOf(format.toUpperCase())));
                 RatePacer pacer = new RatePacer(rate);
+                java.util.List<io.pulse.producer.generate.HostileRecords.Hostile> hostileKinds = hostile == 0 ? java.util.List.of()
+                        : io.pulse.producer.generate.HostileRecords.activityKinds("hostile", System.currentTimeMillis()).stream()
+                                .filter(io.pulse.producer.generate.HostileRecords.Hostile::fitsDefaultTopic).toList();
                 while (sent < limit && !stop.get() && System.nanoTime() < deadline) {
                     pacer.acquire();
                     GeneratedActivity record = generator.next();
@@ -171,6 +179,12 @@ final class ProduceCommand implements Callable<Integer> {
                     valueBytes += record.value().length;
                     kinds[record.kind().ordinal()]++;
                     sent++;
+                    // The i-th hostile record after on-time event i * events / hostile, the last after the last event.
+                    while (hostileSent < hostile && (hostileSent + 1) * limit <= sent * hostile) {
+                        io.pulse.producer.generate.HostileRecords.Hostile h = hostileKinds.get((int) (hostileSent % hostileKinds.size()));
+                        publisher.send(new String(h.key(), java.nio.charset.StandardCharsets.UTF_8), h.payload());
+                        hostileSent++;
+                    }
                     if (publisher.failed() > 0) {
                         break;
                     }
@@ -195,6 +209,9 @@ final class ProduceCommand implements Callable<Integer> {
             System.out.printf("activity: %d sent (%d valid, %d late, %d malformed), %d acknowledged, %d failed, %d value bytes%n",
                     sent, kinds[0], kinds[1], kinds[2], publisher.acked(), publisher.failed(), valueBytes);
             System.out.printf("activity rate: %.1f s, %.0f events/s (seed %d)%n", seconds, sent / seconds, seed);
+            if (hostile > 0) {
+                System.out.printf("hostile: %d sent besides the events%n", hostileSent);
+            }
             if (publisher.failed() > 0) {
                 System.err.println("error: Kafka rejected records: " + publisher.firstError());
                 exit = 1;
@@ -279,6 +296,9 @@ final class ProduceCommand implements Callable<Integer> {
         }
         if (toFile != null && (!format.equalsIgnoreCase("json") || engagement || !activity)) {
             throw new ParameterException(spec.commandLine(), "--to-file writes activity only, as JSON lines: use it with --format json and without --engagement");
+        }
+        if (hostile < 0 || (hostile > 0 && (events == null || toFile != null))) {
+            throw new ParameterException(spec.commandLine(), "--hostile N needs --events (it spreads N hostile records over them) and Kafka, not --to-file");
         }
         if (!activity && !engagement) {
             throw new ParameterException(spec.commandLine(), "--no-activity without --engagement produces nothing");
