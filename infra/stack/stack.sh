@@ -481,8 +481,8 @@ stack_up() {
   selected cassandra && jars+=(cassandra)
   { selected flink-jobmanager || selected flink-taskmanager; } && jars+=(flink)
   ensure_server_jars "${jars[@]}"
-  if selected mock-external && [ -z "$(mock_jar)" ]; then
-    log "building mock-external (first run only) ..."
+  if selected mock-external && { [ -z "$(mock_jar)" ] || [ -n "$(find "$PULSE_ROOT/mock-external/src/main" "$PULSE_ROOT/mock-external/pom.xml" -newer "$(mock_jar)" -print -quit 2>/dev/null)" ]; }; then
+    log "building mock-external (missing or older than its sources) ..."
     "$PULSE_ROOT/mvnw" -q -B -f "$PULSE_ROOT/pom.xml" -pl mock-external -am package -DskipTests >"$PULSE_HOME/build-mock.log" 2>&1 \
       || { tail -20 "$PULSE_HOME/build-mock.log" >&2; die "could not build mock-external (log: $PULSE_HOME/build-mock.log)"; }
   fi

@@ -43,7 +43,7 @@ public final class HostileSoakBenchmark {
         long hostile = Long.parseLong(args[4]);
         StackCpu cpu = StackCpu.parse(args[5]);
         Path result = Path.of(args[6]);
-        int rounds = 3;
+        int rounds = 5;
 
         List<Run> runs = new ArrayList<>();
         Map<String, long[]> reference = null;
@@ -51,8 +51,9 @@ public final class HostileSoakBenchmark {
         try (BenchCluster cluster = BenchCluster.start()) {
             Setup clean = new Setup(bootstrap, cleanTopic, events, "rocksdb", cluster);
             Setup mixed = new Setup(bootstrap, hostileTopic, events + hostile, "rocksdb", cluster);
-            System.err.println("warm-up round (not measured)");
+            System.err.println("warm-up rounds (not measured)");
             reference = run(clean, "clean", cpu).digests;
+            run(mixed, "hostile", cpu);
             for (int round = 1; round <= rounds; round++) {
                 System.err.printf(Locale.ROOT, "measured round %d of %d%n", round, rounds);
                 for (Setup setup : List.of(clean, mixed)) {
@@ -85,7 +86,7 @@ public final class HostileSoakBenchmark {
                   "machine": "%d cores, %s",
                   "events": %d,
                   "hostile_records": %d,
-                  "setup": "the process job (all five windowed outputs, raw outputs and diagnostics into digest sinks) on an in-process MiniCluster, parallelism 2, rocksdb, checkpoint every 10 s, no restarts allowed; the same on-time events without and with the hostile records mixed in, alternating rounds after one warm-up",
+                  "setup": "the process job (all five windowed outputs, raw outputs and diagnostics into digest sinks) on an in-process MiniCluster, parallelism 2, rocksdb, checkpoint every 10 s, no restarts allowed; the same on-time events without and with the hostile records mixed in, five alternating rounds after a warm-up of each; hostile records: every kind the edge refuses up to 64 KiB (the huge kinds test size limits, in the e2e suite), in turn",
                   "outputs_exact": %s,
                   "dead_letter_exact": %s,
                   "job_failures": 0,

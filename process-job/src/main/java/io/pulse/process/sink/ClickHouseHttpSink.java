@@ -27,8 +27,9 @@ import org.apache.flink.util.function.SerializableFunction;
  * the next row), and at every checkpoint, so a checkpoint never completes with rows still in memory.
  * Failures are retried with exponential backoff, then fail the job; the restarted job writes the
  * rows again and the table's ReplacingMergeTree collapses them by key. A batch ClickHouse refuses for
- * its data (a 4xx, or an exception whose code is a parse, type or range error) is split until the
- * refused rows are alone; those go to dead_letter ({@link SinkDeadLetters}), the rest is written.
+ * its data (an exception whose code is a parse, type or range error) is split until the refused rows
+ * are alone; those go to dead_letter ({@link SinkDeadLetters}), the rest is written. Any other refusal
+ * (a missing table, a wrong user) fails the job.
  */
 public final class ClickHouseHttpSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
@@ -45,9 +46,6 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
     static final Set<Integer> DATA_ERRORS = Set.of(6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349);
     private static final Pattern CODE = Pattern.compile("Code: (\\d+)");
     static final BiPredicate<Integer, String> REFUSED = (status, body) -> {
-        if (HttpPost.CLIENT_ERROR.test(status, body)) {
-            return true;
-        }
         Matcher code = CODE.matcher(body);
         return code.find() && DATA_ERRORS.contains(Integer.parseInt(code.group(1)));
     };

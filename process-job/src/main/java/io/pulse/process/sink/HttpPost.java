@@ -11,17 +11,20 @@ import java.util.function.Function;
 
 /**
  * One POST of a batch by an HTTP sink writer (ClickHouse, the external HTTP system): retried with
- * {@link Backoff} after an I/O error, a 5xx or a 429/408, up to {@code maxAttempts}; a refusal that
- * retrying cannot fix (another 4xx, or a body the caller recognises as a data error) ends at once.
+ * {@link Backoff} after an I/O error, a 5xx or a 429/408, up to {@code maxAttempts}; a refusal of the
+ * batch's data ({@code refused}: the caller's rule) or another 4xx ends at once.
  * {@link #sendIsolating} then splits the batch until the refused rows are alone and sends those to
  * dead_letter.
  */
 final class HttpPost {
     /** The request timeout of a sink without a setting of its own. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-    /** 4xx other than 408 (timeout) and 429 (too many requests): the receiver refuses the batch itself. */
-    static final BiPredicate<Integer, String> CLIENT_ERROR = (status, body) -> status >= 400 && status < 500 && status != 408
-            && status != 429;
+    /**
+     * What a row of the batch can cause: 400 (bad request), 413 (too large), 422 (unprocessable). Other
+     * 4xx (401, 403, 404, 405, ...) say the sink is misconfigured: they fail the job, every row would be
+     * refused alike.
+     */
+    static final BiPredicate<Integer, String> CLIENT_ERROR = (status, body) -> status == 400 || status == 413 || status == 422;
 
     private HttpPost() {}
 

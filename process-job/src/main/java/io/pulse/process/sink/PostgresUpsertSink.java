@@ -100,6 +100,8 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
         private final ProcessingTimeService time;
         private final SinkDeadLetters.Channel deadLetters;
         private final Map<Object, T> batch = new LinkedHashMap<>();
+        /** Rows of the batch being sent that went to dead_letter. */
+        private final java.util.Set<T> refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private Connection connection;
         private PreparedStatement statement;
         private boolean flushScheduled;
@@ -139,12 +141,14 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
             List<T> rows = new ArrayList<>(batch.values());
             batch.clear();
             Backoff backoff = new Backoff(sink.options.firstBackoff(), Backoff.DEFAULT_MAX);
+            refused.clear();
             for (int attempt = 1; ; attempt++) {
                 try {
                     write(rows);
                     return;
                 } catch (SQLException e) {
                     closeConnection();
+                    rows.removeIf(refused::contains); // dead-lettered before the failure: not again
                     if (!transientFailure(e)) {
                         throw new IOException("PostgreSQL refused the upsert into " + sink.table + ": " + e.getMessage()
                                 + " (SQLSTATE " + e.getSQLState() + ")", e);
@@ -169,8 +173,9 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
                 rollback();
                 if (rows.size() == 1) {
                     T row = rows.get(0);
-                    deadLetters.send(sink.table, String.valueOf(sink.key.apply(row)), e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")",
+                    deadLetters.send(sink.table, String.valueOf(sink.key.apply(row)), e.getMessage() + " (SQLSTATE " + state(e) + ")",
                             json(row));
+                    refused.add(row);
                     return;
                 }
                 int half = rows.size() / 2;

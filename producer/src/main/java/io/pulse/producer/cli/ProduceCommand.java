@@ -63,7 +63,7 @@ final class ProduceCommand implements Callable<Integer> {
     double malformedShare = 0.01;
 
     @Option(names = "--hostile", description = "Hostile records to mix in, on top of --events: one of each kind the pipeline "
-            + "must dead-letter in turn, spread evenly (for the hostile-input soak). Default: ${DEFAULT-VALUE}")
+            + "must dead-letter in turn (those up to 64 KiB), spread evenly (for the hostile-input soak). Default: ${DEFAULT-VALUE}")
     long hostile = 0;
 
     @Option(names = "--format", description = "Wire format: avro or json. Default: ${DEFAULT-VALUE}")
@@ -171,7 +171,7 @@ final class ProduceCommand implements Callable<Integer> {
                 RatePacer pacer = new RatePacer(rate);
                 java.util.List<io.pulse.producer.generate.HostileRecords.Hostile> hostileKinds = hostile == 0 ? java.util.List.of()
                         : io.pulse.producer.generate.HostileRecords.activityKinds("hostile", System.currentTimeMillis()).stream()
-                                .filter(io.pulse.producer.generate.HostileRecords.Hostile::fitsDefaultTopic).toList();
+                                .filter(io.pulse.producer.generate.HostileRecords.Hostile::small).toList();
                 while (sent < limit && !stop.get() && System.nanoTime() < deadline) {
                     pacer.acquire();
                     GeneratedActivity record = generator.next();

@@ -37,6 +37,11 @@ public final class HostileRecords {
         public boolean fitsDefaultTopic() {
             return payload == null || payload.length < KAFKA_DEFAULT_MAX_BYTES;
         }
+
+        /** Not one of the huge kinds (hundreds of KB): those test size limits, not the cost per record. */
+        public boolean small() {
+            return payload == null || payload.length <= 64 * 1024;
+        }
     }
 
     private static byte[] utf8(String s) {
