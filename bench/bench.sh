@@ -161,9 +161,9 @@ bench_process() {
   done
   ensure_stack kafka
   ensure_server_jars flink flink-table
-  local producer_jar job_jar
+  local producer_jar bench_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
-  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   local topic="bench-process-$stamp"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$topic:2" >/dev/null \
@@ -177,7 +177,7 @@ bench_process() {
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/process-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$job_jar:$PULSE_LIB/flink/*:$PULSE_LIB/flink-table/*" io.pulse.process.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
+    -cp "$bench_jar:$PULSE_LIB/flink/*:$PULSE_LIB/flink-table/*" io.pulse.bench.ProcessBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
     "$(stack_pids)" "$BENCH_RESULTS/process-$stamp.json" "$backend" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/process-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/process-$stamp.json"
   if [ "${PULSE_BENCH_SPARK:-1}" = 1 ]; then
@@ -198,9 +198,9 @@ bench_hostile() {
   done
   ensure_stack kafka
   ensure_server_jars flink
-  local producer_jar job_jar
+  local producer_jar bench_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
-  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   local clean="bench-hostile-clean-$stamp" mixed="bench-hostile-mixed-$stamp"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$clean:2" "$mixed:2" >/dev/null \
@@ -220,7 +220,7 @@ bench_hostile() {
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/hostile-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.HostileSoakBenchmark "127.0.0.1:$KAFKA_PORT" "$clean" "$mixed" "$events" \
+    -cp "$bench_jar:$PULSE_LIB/flink/*" io.pulse.bench.HostileSoakBenchmark "127.0.0.1:$KAFKA_PORT" "$clean" "$mixed" "$events" \
     "$hostile" "$(stack_pids)" "$BENCH_RESULTS/hostile-$stamp.json" || status=$?
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$clean" "$mixed" >/dev/null 2>&1 || true
   [ $status -eq 0 ] || die "the hostile soak failed (Flink log: $PULSE_HOME/bench/hostile-$stamp.flink.log)"
@@ -282,7 +282,7 @@ bench_sinks() {
   done
   ensure_stack postgres redis clickhouse kafka cassandra
   ensure_server_jars flink
-  local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local bench_jar; bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
   load_stack_env
@@ -290,7 +290,7 @@ bench_sinks() {
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx2g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/sinks-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.SinkBenchmark "$BENCH_RESULTS/sinks-$stamp.json" "$rows" \
+    -cp "$bench_jar:$PULSE_LIB/flink/*" io.pulse.bench.SinkBenchmark "$BENCH_RESULTS/sinks-$stamp.json" "$rows" \
     || die "the benchmark failed (Flink log: $PULSE_HOME/bench/sinks-$stamp.flink.log)"
   log "results: $BENCH_RESULTS/sinks-$stamp.json and .md"
 }
@@ -306,9 +306,9 @@ bench_pipeline() {
   done
   ensure_stack postgres redis clickhouse kafka cassandra mock-external
   ensure_server_jars flink
-  local producer_jar job_jar
+  local producer_jar bench_jar
   producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
-  job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   local topic="bench-pipeline-backlog-$stamp"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$topic:2" >/dev/null \
@@ -325,7 +325,7 @@ bench_pipeline() {
   # shellcheck disable=SC2046
   "$(java_bin)" -Xmx3g $(flink_java_opts) ${PULSE_BENCH_JAVA_OPTS:-} -Dlog.file="$PULSE_HOME/bench/pipeline-$stamp.flink.log" \
     -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$job_jar:$PULSE_LIB/flink/*" io.pulse.process.bench.PipelineBenchmark "$BENCH_RESULTS/pipeline-$stamp.json" \
+    -cp "$bench_jar:$PULSE_LIB/flink/*" io.pulse.bench.PipelineBenchmark "$BENCH_RESULTS/pipeline-$stamp.json" \
     "$producer_jar" "$DDL_DIR/cassandra.cql" "$events" "$seconds" "$(stack_pids)" "$topic" \
     || { "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1
          die "the benchmark failed (Flink log: $PULSE_HOME/bench/pipeline-$stamp.flink.log)"; }
@@ -342,7 +342,7 @@ bench_all() {
   local stamp began=$SECONDS; stamp=$(date -u +%Y%m%dT%H%M%SZ)
   log "bench ${size#--}: starting the local stack if needed ..."
   ( stack_up ) >/dev/null || die "the stack did not start: ./pulse up shows why"
-  local job_jar; job_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local bench_jar; bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
   log "bench ${size#--} 1/4: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
   ( bench_producer --events "$producer_events" --rounds "$producer_rounds" ) || die "the producer benchmark failed"
   local producer_file; producer_file=$(ls -t "$BENCH_RESULTS"/producer-*.json | head -1)
@@ -358,7 +358,7 @@ bench_all() {
   log "bench ${size#--} 4/4: the whole pipeline, every sink on: sustained rate ($pipeline_events events), latency at half of it ($pipeline_seconds s) ..."
   ( bench_pipeline --events "$pipeline_events" --seconds "$pipeline_seconds" ) || die "the pipeline benchmark failed"
   local pipeline_file; pipeline_file=$(ls -t "$BENCH_RESULTS"/pipeline-*.json | head -1)
-  "$(java_bin)" -Djava.awt.headless=true -cp "$job_jar" io.pulse.process.bench.BenchSummary "$BENCH_RESULTS/$stamp" \
+  "$(java_bin)" -Djava.awt.headless=true -cp "$bench_jar" io.pulse.bench.BenchSummary "$BENCH_RESULTS/$stamp" \
     "$producer_file" "$process_file" "${peers[@]}" "$sinks_file" "$pipeline_file" || die "could not write the summary"
   log "bench ${size#--}: done in $((SECONDS - began)) s"
 }

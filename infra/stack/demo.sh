@@ -96,9 +96,9 @@ WHERE
 }
 
 cmd_report() {
-  local process_jar; process_jar=$(module_jar process-job 'process-job-*-job.jar') || exit 1
+  local tools_jar; tools_jar=$(module_jar tools 'tools-*-all.jar') || exit 1
   [ -f "$PULSE_HOME/stack.env" ] || die "the stack is not up: ./pulse up (or ./pulse demo)"
   load_stack_env
   "$(java_bin)" -Dlog.file="$PULSE_HOME/report.log" -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
-    -cp "$process_jar:$PULSE_LIB/flink/*" io.pulse.process.report.SinkReport "$@"
+    -cp "$tools_jar:$PULSE_LIB/flink/*" io.pulse.tools.SinkReport "$@"
 }

@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;

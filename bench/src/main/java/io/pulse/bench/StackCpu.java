@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import io.pulse.model.codec.DecodeResult;
 import io.pulse.model.codec.UserEventCodec;

@@ -1,4 +1,4 @@
-package io.pulse.process.report;
+package io.pulse.tools;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;

@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

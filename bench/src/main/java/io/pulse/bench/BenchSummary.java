@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

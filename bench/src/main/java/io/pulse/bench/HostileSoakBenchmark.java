@@ -1,10 +1,10 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import io.pulse.process.ProcessSettings;
-import io.pulse.process.bench.ProcessBenchmark.BenchCluster;
-import io.pulse.process.bench.ProcessBenchmark.BenchJob;
-import io.pulse.process.bench.ProcessBenchmark.Run;
-import io.pulse.process.bench.ProcessBenchmark.Setup;
+import io.pulse.bench.ProcessBenchmark.BenchCluster;
+import io.pulse.bench.ProcessBenchmark.BenchJob;
+import io.pulse.bench.ProcessBenchmark.Run;
+import io.pulse.bench.ProcessBenchmark.Setup;
 import io.pulse.process.pipeline.ProcessPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.pulse.process.bench;
+package io.pulse.bench;
 
 import io.pulse.process.model.DecodedRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
