@@ -174,14 +174,16 @@ ensure_packages() {
 ensure_server_jars() {
   local server
   for server in "$@"; do
-    [ -f "$PULSE_LIB/$server/.resolved" ] && continue
-    log "resolving $server jars with Maven (first run only) ..."
+    # .resolved holds the digest of the pom the jars came from: a changed version resolves again.
+    local wanted; wanted=$(md5sum < "$STACK_DIR/servers/$server/pom.xml" | cut -c1-32)
+    [ "$(cat "$PULSE_LIB/$server/.resolved" 2>/dev/null)" = "$wanted" ] && continue
+    log "resolving $server jars with Maven (first run, or its pom changed) ..."
     rm -rf "${PULSE_LIB:?}/$server"
     "$PULSE_ROOT/mvnw" -q -B -f "$STACK_DIR/servers/$server/pom.xml" \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$PULSE_LIB/$server" >"$PULSE_HOME/resolve-$server.log" 2>&1 \
       || { tail -20 "$PULSE_HOME/resolve-$server.log" >&2; die "could not resolve the $server jars (log: $PULSE_HOME/resolve-$server.log); is Maven Central reachable?"; }
-    touch "$PULSE_LIB/$server/.resolved"
+    echo "$wanted" > "$PULSE_LIB/$server/.resolved"
   done
 }
 
