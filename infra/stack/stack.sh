@@ -22,7 +22,17 @@ STACK_DIR=$PULSE_ROOT/infra/stack
 DDL_DIR=$PULSE_ROOT/infra/ddl
 ALL_SERVICES="postgres redis clickhouse kafka cassandra flink-jobmanager flink-taskmanager mock-external"
 PULSE_SERVICES=${PULSE_SERVICES:-$ALL_SERVICES}
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# The distribution's PostgreSQL, 15 or newer (Debian 12: 15, Ubuntu 24.04: 16, Debian 13: 17): the newest installed.
+pg_bin_dir() {
+  local dir version best="" best_version=0
+  for dir in /usr/lib/postgresql/*/bin; do
+    version=$(basename "$(dirname "$dir")")
+    [[ $version =~ ^[0-9]+$ ]] && [ -x "$dir/initdb" ] && [ "$version" -ge 15 ] && [ "$version" -gt "$best_version" ] \
+      && { best=$dir; best_version=$version; }
+  done
+  echo "$best"
+}
+PG_BIN=${PG_BIN:-$(pg_bin_dir)}
 
 # Ports: defaults chosen away from every server's usual port, so a user's own services never clash.
 PG_PORT=$((55432 + PULSE_PORT_OFFSET))
@@ -114,7 +124,7 @@ svc_endpoint() {
 # How to fix a server that does not start, shown with the tail of its log.
 svc_hint() {
   case $1 in
-    postgres) echo "check that PostgreSQL 15 is installed (apt-get install postgresql-15) and that port $PG_PORT is free; the data dir is $(pg_data_dir)" ;;
+    postgres) echo "check that PostgreSQL 15 or newer is installed (apt-get install postgresql) and that port $PG_PORT is free; the data dir is $(pg_data_dir)" ;;
     redis) echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free" ;;
     clickhouse) echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free" ;;
     kafka) echo "a stale data dir from another Kafka version fails to load: ./pulse down && rm -rf $(svc_dir kafka), then ./pulse up" ;;
@@ -155,11 +165,11 @@ java_bin() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
 
 ensure_packages() {
   local missing=()
-  [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
+  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
   command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
-  command -v psql >/dev/null || missing+=(postgresql-client-15)
+  command -v psql >/dev/null || missing+=(postgresql-client)
   command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
@@ -168,6 +178,8 @@ ensure_packages() {
   log "installing Debian packages: ${missing[*]} ..."
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed; run it by hand to see why"
+  [ -n "$PG_BIN" ] || PG_BIN=$(pg_bin_dir)
+  [ -n "$PG_BIN" ] || die "no PostgreSQL 15 or newer under /usr/lib/postgresql after installing the distribution's: install one (apt-get install postgresql-15) or set PG_BIN"
 }
 
 # Server jars come from Maven Central through Maven, once, into $PULSE_LIB/<server>.
