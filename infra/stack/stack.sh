@@ -10,7 +10,7 @@
 #   PULSE_UP_TIMEOUT   seconds each server may take to become ready   (default: 180)
 #   PULSE_PG_WAL_LEVEL wal_level of a new PostgreSQL data dir; only tests of the CDC preflight
 #                      change it                                      (default: logical)
-#   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on ports 59249 (JM) and 59250 (TM);
+#   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on FLINK_PROM_PORT_JM and FLINK_PROM_PORT_TM (ports.properties);
 #                      it binds every interface, so it is off by default (default: 0)
 
 PULSE_ROOT=${PULSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -34,22 +34,13 @@ pg_bin_dir() {
 }
 PG_BIN=${PG_BIN:-$(pg_bin_dir)}
 
-# Ports: defaults chosen away from every server's usual port, so a user's own services never clash.
-PG_PORT=$((55432 + PULSE_PORT_OFFSET))
-REDIS_PORT=$((56379 + PULSE_PORT_OFFSET))
-CH_HTTP_PORT=$((58123 + PULSE_PORT_OFFSET))
-CH_TCP_PORT=$((59000 + PULSE_PORT_OFFSET))
-CH_INTERSERVER_PORT=$((59009 + PULSE_PORT_OFFSET))
-KAFKA_PORT=$((59092 + PULSE_PORT_OFFSET))
-KAFKA_CONTROLLER_PORT=$((59093 + PULSE_PORT_OFFSET))
-CASSANDRA_PORT=$((59042 + PULSE_PORT_OFFSET))
-CASSANDRA_STORAGE_PORT=$((57010 + PULSE_PORT_OFFSET))
-CASSANDRA_SSL_STORAGE_PORT=$((57011 + PULSE_PORT_OFFSET))
-FLINK_REST_PORT=$((58081 + PULSE_PORT_OFFSET))
-FLINK_RPC_PORT=$((56124 + PULSE_PORT_OFFSET))
-FLINK_PROM_PORT_JM=$((59249 + PULSE_PORT_OFFSET))
-FLINK_PROM_PORT_TM=$((59250 + PULSE_PORT_OFFSET))
-MOCK_PORT=$((58090 + PULSE_PORT_OFFSET))
+# Ports: the one list of defaults (also read by LocalStack), each moved by PULSE_PORT_OFFSET.
+PORTS_FILE=$PULSE_ROOT/infra/src/main/resources/io/pulse/infra/ports.properties
+while IFS='=' read -r port_name port_default; do
+  case $port_name in ''|\#*) continue ;; esac
+  printf -v "$port_name" '%s' "$((port_default + PULSE_PORT_OFFSET))"
+done < "$PORTS_FILE"
+unset port_name port_default
 PG_DB=pulse
 
 # Kafka topics of DESIGN.md, name:partitions.

@@ -92,12 +92,26 @@ public final class LocalStack implements AutoCloseable {
     private String[] services = new String[0];
 
     /**
-     * Default ports of the stack (stack.sh, kept equal by LocalStackPortsTest); a private stack moves
-     * them all by one offset. No two differ by a multiple of 1000, so stacks whose offsets differ by
-     * thousands never share a port.
+     * Default ports of the stack, from {@code ports.properties} beside this class (the list the
+     * launcher reads too); a private stack moves them all by one offset.
      */
-    public static final int[] DEFAULT_PORTS =
-            {55432, 56379, 58123, 59000, 59009, 59092, 59093, 59042, 57010, 57011, 58081, 56124, 59249, 59250, 58090};
+    public static final Map<String, Integer> PORTS = ports();
+    public static final int[] DEFAULT_PORTS = PORTS.values().stream().mapToInt(Integer::intValue).toArray();
+
+    private static Map<String, Integer> ports() {
+        java.util.Properties file = new java.util.Properties();
+        try (var in = LocalStack.class.getResourceAsStream("ports.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("ports.properties is missing from the infra jar");
+            }
+            file.load(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Map<String, Integer> ports = new java.util.TreeMap<>();
+        file.forEach((name, port) -> ports.put((String) name, Integer.parseInt(((String) port).strip())));
+        return java.util.Collections.unmodifiableMap(ports);
+    }
 
     /** A state dir for a private stack under target/, traversable by the postgres user. */
     public static Path privateHome(String prefix) {

@@ -14,15 +14,27 @@ import org.junit.jupiter.api.Test;
 /** The stack's ports as the launcher and the Java side see them, and what private stacks rely on. */
 class LocalStackPortsTest {
     @Test
-    void theJavaSideKnowsEveryPortOfTheLauncher() throws Exception {
-        Matcher port = Pattern.compile("(?m)^[A-Z_]+_PORT(?:_[A-Z]+)?=\\$\\(\\((\\d+) \\+ PULSE_PORT_OFFSET\\)\\)$")
-                .matcher(Files.readString(Path.of("stack/stack.sh")));
-        List<Integer> launcher = new ArrayList<>();
-        while (port.find()) {
-            launcher.add(Integer.parseInt(port.group(1)));
+    void theLauncherTakesEveryPortFromTheOneList() throws Exception {
+        String launcher = Files.readString(Path.of("stack/stack.sh"));
+        assertThat(LocalStack.PORTS).hasSizeGreaterThan(10);
+        for (int port : LocalStack.DEFAULT_PORTS) {
+            assertThat(launcher).as("stack.sh names no port of the list itself").doesNotContain(Integer.toString(port));
         }
-        assertThat(launcher).hasSizeGreaterThan(10);
-        assertThat(Arrays.stream(LocalStack.DEFAULT_PORTS).boxed().toList()).containsExactlyInAnyOrderElementsOf(launcher);
+        Matcher used = Pattern.compile("\\$\\{?([A-Z_]+_PORT(?:_[A-Z]+)?)\\b").matcher(launcher);
+        while (used.find()) {
+            if (!used.group(1).endsWith("_OFFSET")) {
+                assertThat(LocalStack.PORTS).as("stack.sh uses %s", used.group(1)).containsKey(used.group(1));
+            }
+        }
+    }
+
+    @Test
+    void theLauncherReadsTheListWithAnOffset() throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", "PULSE_PORT_OFFSET=-1000; . stack/stack.sh; echo $KAFKA_PORT $MOCK_PORT")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).isZero();
+        assertThat(out).isEqualTo((LocalStack.PORTS.get("KAFKA_PORT") - 1000) + " " + (LocalStack.PORTS.get("MOCK_PORT") - 1000));
     }
 
     @Test
