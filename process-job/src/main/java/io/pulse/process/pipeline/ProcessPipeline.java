@@ -203,8 +203,7 @@ public final class ProcessPipeline {
     /**
      * The per-user outputs (session_kpis, active_users' slides, user_sessions, aggregated_counts) and
      * page_view_counts' tallies computed by one operator behind the shuffle by user
-     * ({@link FusedFunctions}): each is the same function the single-output builders below run on its
-     * own, its rows a side output of this operator ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES},
+     * ({@link FusedFunctions}): each part is a function that also runs alone (the tests do), its rows a side output of this operator ({@link #SESSION_KPI_ROWS}, {@link #ACTIVE_USER_SLIDES},
      * {@link #USER_SESSION_ROWS}, {@link #AGGREGATED_COUNT_ROWS}, {@link #PAGE_VIEW_TALLIES}), the late
      * records of all of them on {@link #PER_USER_LATE}, tagged with the output's name and counted as
      * {@link LateEventTagger} counts the engagement side's.
@@ -228,33 +227,7 @@ public final class ProcessPipeline {
                         OperatorNames.PAGE_VIEW_COUNTS));
         return byUser
                 .transform(OperatorNames.PER_USER, Types.VOID, new CachingKeyedProcessOperator<>(functions, options.stateCacheKeys()))
-                // Since 0.4; one operator per output before (uids session_kpis-v3, active_users-slides,
-                // user_sessions-v2, aggregated_counts-v2), whose state does not carry over.
                 .uid("per-user").name(OperatorNames.PER_USER);
-    }
-
-    /** session_kpis: 5-minute tumbling windows per (user, device); the per-user operator runs the same function. */
-    public static SingleOutputStreamOperator<SessionKpi> sessionKpis(KeyedStream<Activity, String> byUser, Duration lateness,
-                                                                    OutputTag<Activity> late, int stateCacheKeys) {
-        return byUser
-                .transform(OperatorNames.SESSION_KPIS, TypeInformation.of(SessionKpi.class),
-                        new CachingKeyedProcessOperator<>(new SessionKpiWindows(KPI_WINDOW, lateness, late), stateCacheKeys))
-                // "-v3": keyed by user since 0.3 (by user and device before; Flink's window operator before 0.2).
-                .uid(OperatorNames.SESSION_KPIS + "-v3").name(OperatorNames.SESSION_KPIS);
-    }
-
-    /**
-     * active_users, per user: each open 5-minute sliding window a user is new to, counted per window
-     * across the subtask's users and sent as (window start, users) before each watermark (and the
-     * user's late records); chained behind the shuffle by user, like the other per-user outputs.
-     */
-    public static SingleOutputStreamOperator<Tuple2<Long, Long>> activeUserSlides(KeyedStream<Activity, String> byUser, Duration lateness,
-                                                                                 int stateCacheKeys) {
-        return byUser
-                .transform(OperatorNames.ACTIVE_USERS + " slides", ActiveUserSlides.COUNTS, new CachingKeyedProcessOperator<>(
-                        new ActiveUserSlides(ACTIVE_USERS_SIZE, ACTIVE_USERS_SLIDE, lateness), stateCacheKeys))
-                // Since 0.3; before, a window assigner before the shuffles and a set of users per window.
-                .uid("active_users-slides").name(OperatorNames.ACTIVE_USERS + " slides");
     }
 
     /** active_users, per window: the per-subtask counts the slides send, added up. */
@@ -264,18 +237,7 @@ public final class ProcessPipeline {
                 "by-window")
                 .transform(OperatorNames.ACTIVE_USERS, TypeInformation.of(ActiveUsers.class),
                         new CachingKeyedProcessOperator<>(new ActiveUsersCounter(ACTIVE_USERS_SIZE, lateness), stateCacheKeys))
-                // "-v2": a count per window since 0.3 (a set of users per window before); adds up counts since 0.4.
                 .uid(OperatorNames.ACTIVE_USERS + "-v2").name(OperatorNames.ACTIVE_USERS);
-    }
-
-    /** user_sessions: start/end per user, closed by session_end or the inactivity timeout. */
-    public static SingleOutputStreamOperator<UserSession> userSessions(KeyedStream<Activity, String> byUser, Duration timeout,
-                                                                      int stateCacheKeys) {
-        return byUser
-                .transform(OperatorNames.USER_SESSIONS, TypeInformation.of(UserSession.class),
-                        new CachingKeyedProcessOperator<>(new UserSessionizer(timeout), stateCacheKeys))
-                // "-v2": the state of the per-event-timer sessionizer (before 0.2) does not carry over.
-                .uid(OperatorNames.USER_SESSIONS + "-v2").name(OperatorNames.USER_SESSIONS);
     }
 
     /**
@@ -288,20 +250,7 @@ public final class ProcessPipeline {
                 OperatorNames.PARTITION_BY_PAGE, "by-page")
                 .transform(OperatorNames.PAGE_VIEW_COUNTS, TypeInformation.of(PageViewCount.class),
                         new CachingKeyedProcessOperator<>(new PageViewWindows(PAGE_VIEW_WINDOW, lateness), stateCacheKeys))
-                // "-v2": the state of Flink's tumbling window operator (before 0.3) does not carry over. Since 0.4
-                // it adds up tallies (it counted events before); its state is the same.
                 .uid(OperatorNames.PAGE_VIEW_COUNTS + "-v2").name(OperatorNames.PAGE_VIEW_COUNTS);
-    }
-
-    /** aggregated_counts: session windows per user with the given gap. */
-    public static SingleOutputStreamOperator<SessionCount> aggregatedCounts(KeyedStream<Activity, String> byUser, Duration gap,
-                                                                           Duration lateness, OutputTag<Activity> late,
-                                                                           int stateCacheKeys) {
-        return byUser
-                .transform(OperatorNames.AGGREGATED_COUNTS, TypeInformation.of(SessionCount.class),
-                        new CachingKeyedProcessOperator<>(new SessionWindowCounter(gap, lateness, late), stateCacheKeys))
-                // "-v2": the state of Flink's session window operator (before 0.2) does not carry over.
-                .uid(OperatorNames.AGGREGATED_COUNTS + "-v2").name(OperatorNames.AGGREGATED_COUNTS);
     }
 
     /** The per-user operator's late records as {@link LateActivity}s on {@link #PER_USER_LATE}. */

@@ -25,8 +25,8 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * <p>Each subtask restores its own watermark and idleness (when the parallelism is unchanged), so
  * every downstream operator sees each input channel as it was: an input that had gone idle at a
  * low watermark stays out of the downstream minimum, as before the restart. Restoring the minimum
- * over all subtasks instead (what this did up to 0.3) pulled the job back to an idle input's old
- * watermark, where it stayed when no new records came. Rescaled, every subtask restores the
+ * over all subtasks instead would pull the job back to an idle input's old
+ * watermark, to stay there while no new records come. Rescaled, every subtask restores the
  * watermark the job had: the minimum over the inputs that were active, or, all idle, the maximum
  * (what Flink's watermark valve emits when every input is idle).
  *
@@ -70,7 +70,7 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
         // the benchmark tolerates those checkpoint failures.)
         stored = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("watermark-by-subtask",
                 Types.TUPLE(Types.INT, Types.INT, Types.LONG, Types.BOOLEAN)));
-        // Up to 0.3: one watermark per subtask, no idleness; restored as their minimum.
+        // The older layout: one watermark per subtask, no idleness; restored as their minimum.
         ListState<Long> before = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("watermark", Types.LONG));
         if (context.isRestored()) {
             List<Tuple4<Integer, Integer, Long, Boolean>> all = new ArrayList<>();

@@ -31,7 +31,7 @@ class SessionKpiWindowsBoundHarnessTest {
     private final OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
 
     private KeyedOneInputStreamOperatorTestHarness<String, Activity, SessionKpi> harness() throws Exception {
-        return harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late,
+        return harnessOf(s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late,
                 ProcessPipeline.Options.DEFAULT_STATE_CACHE_KEYS), Types.STRING);
     }
 

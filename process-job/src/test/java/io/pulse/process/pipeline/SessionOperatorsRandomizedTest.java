@@ -100,7 +100,7 @@ class SessionOperatorsRandomizedTest {
         Duration lateness = Duration.ofMillis(latenessMillis);
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
         var ours = new RestartableHarness<String, SessionCount>(() -> Fixtures.transformationOf(
-                s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), gap, lateness, late, cacheKeys)).getOperator(), a -> a.userId, Types.STRING, late);
+                s -> SingleOutputOperators.aggregatedCounts(ProcessPipeline.byUser(s), gap, lateness, late, cacheKeys)).getOperator(), a -> a.userId, Types.STRING, late);
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId, Types.STRING)
                 .window(EventTimeSessionWindows.withGap(gap)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new EventCounter(), new FlinkSessionRows()), Types.STRING);
@@ -113,7 +113,7 @@ class SessionOperatorsRandomizedTest {
         Duration lateness = Duration.ofMillis(latenessMillis);
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
         var ours = new RestartableHarness<String, SessionKpi>(() -> Fixtures.transformationOf(
-                s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), lateness, late, cacheKeys)).getOperator(), a -> a.userId, Types.STRING, late);
+                s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), lateness, late, cacheKeys)).getOperator(), a -> a.userId, Types.STRING, late);
         var flinks = Fixtures.harnessOf(s -> s.keyBy(a -> a.userId + '\u0000' + a.deviceOrUnknown(), Types.STRING)
                 .window(TumblingEventTimeWindows.of(ProcessPipeline.KPI_WINDOW)).allowedLateness(lateness).sideOutputLateData(late)
                 .aggregate(new SessionKpiAggregator(), new SessionKpiAggregator.ToRow()), Types.STRING);
@@ -279,11 +279,11 @@ class SessionOperatorsRandomizedTest {
                 .keep(ProcessPipeline.PAGE_VIEW_TALLIES)
                 .keep(ProcessPipeline.PER_USER_LATE);
         Duration lateness = options.allowedLateness();
-        var kpis = Fixtures.harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), lateness, kpiLate, cacheKeys), Types.STRING);
-        var slides = Fixtures.harnessOf(s -> ProcessPipeline.activeUserSlides(ProcessPipeline.byUser(s), lateness, cacheKeys), Types.STRING);
-        var sessions = Fixtures.harnessOf(s -> ProcessPipeline.userSessions(ProcessPipeline.byUser(s), options.userSessionTimeout(),
+        var kpis = Fixtures.harnessOf(s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), lateness, kpiLate, cacheKeys), Types.STRING);
+        var slides = Fixtures.harnessOf(s -> SingleOutputOperators.activeUserSlides(ProcessPipeline.byUser(s), lateness, cacheKeys), Types.STRING);
+        var sessions = Fixtures.harnessOf(s -> SingleOutputOperators.userSessions(ProcessPipeline.byUser(s), options.userSessionTimeout(),
                 cacheKeys), Types.STRING);
-        var counts = Fixtures.harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), options.sessionGap(), lateness,
+        var counts = Fixtures.harnessOf(s -> SingleOutputOperators.aggregatedCounts(ProcessPipeline.byUser(s), options.sessionGap(), lateness,
                 countLate, cacheKeys), Types.STRING);
         var pages = new KeyedOneInputStreamOperatorTestHarness<String, Activity, PageViewCount>(new CachingKeyedProcessOperator<>(
                 new PageViewTallies(ProcessPipeline.PAGE_VIEW_WINDOW, lateness, pageLate), cacheKeys), a -> a.userId, Types.STRING);

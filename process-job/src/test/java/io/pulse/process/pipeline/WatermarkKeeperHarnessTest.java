@@ -168,7 +168,7 @@ class WatermarkKeeperHarnessTest {
         }
     }
 
-    /** What WatermarkKeeper stored up to 0.3: one union list of watermarks named "watermark". */
+    /** What WatermarkKeeper stored in its older layout: one union list of watermarks named "watermark". */
     private static final class EarlierKeeper extends AbstractStreamOperator<String> implements OneInputStreamOperator<String, String> {
         private final long value;
         private transient ListState<Long> stored;

@@ -41,7 +41,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void sessionKpisOfOneUserAndDeviceInAFiveMinuteWindow() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "page_view", atSeconds(70))));
         harness.processElement(record(event("123", "login", atSeconds(60)))); // out of order, inside the bound
         harness.processElement(record(event("123", "click", atSeconds(250))));
@@ -55,7 +55,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void sessionKpisSeparateDevicesAndCountPurchases() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "purchase", at(1))));
         harness.processElement(record(event("123", "click", at(2)).withDevice("Web")));
         harness.processElement(record(event("123", "click", at(3)).withDevice(null)));
@@ -71,7 +71,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void lateEventForSessionKpisIsRoutedAndNotCounted() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.SESSION_KPIS);
-        var harness = harnessOf(s -> ProcessPipeline.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.sessionKpis(ProcessPipeline.byUser(s), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(event("123", "login", at(1))));
         harness.processWatermark(at(5) - 1); // window [0, 5) fires
         Activity tooLate = event("123", "purchase", at(4));
@@ -136,7 +136,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void seed004LabGivesTwoSessionsForUserA() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processElement(record(Activity.of("2", "user_A", "activity", 2000)));
         harness.processElement(record(Activity.of("3", "user_A", "activity", 8000))); // 6 s later
@@ -151,7 +151,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void anEventBetweenTwoSessionsMergesThem() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processElement(record(Activity.of("2", "user_A", "activity", 9000)));
         harness.processElement(record(Activity.of("3", "user_A", "activity", 5000))); // bridges both gaps
@@ -163,7 +163,7 @@ class WindowOperatorsHarnessTest {
     @Test
     void lateEventForASessionWindowIsRouted() throws Exception {
         OutputTag<Activity> late = ProcessPipeline.lateTag(OperatorNames.AGGREGATED_COUNTS);
-        var harness = harnessOf(s -> ProcessPipeline.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
+        var harness = harnessOf(s -> SingleOutputOperators.aggregatedCounts(ProcessPipeline.byUser(s), Duration.ofSeconds(5), NO_LATENESS, late, CACHE_KEYS), Types.STRING);
         harness.processElement(record(Activity.of("1", "user_A", "activity", 1000)));
         harness.processWatermark(10_000);
         Activity tooLate = Activity.of("2", "user_A", "activity", 2000);
