@@ -79,11 +79,12 @@ public final class HostileSoakBenchmark {
                 }
             }
         }
-        Run bestClean = best(runs, "clean");
-        Run bestHostile = best(runs, "hostile");
+        Run bestClean = ProcessBenchmark.best(runs, "clean");
+        Run bestHostile = ProcessBenchmark.best(runs, "hostile");
         double ratio = bestHostile.sustainedRate() / bestClean.sustainedRate();
-        double medianRatio = median(runs, "hostile") / median(runs, "clean");
-        double cpuRatio = medianCpu(runs, "hostile") / medianCpu(runs, "clean");
+        double medianRatio = ProcessBenchmark.median(runs, "hostile") / ProcessBenchmark.median(runs, "clean");
+        // CPU per on-time event: each run's CPU seconds over the same on-time events.
+        double cpuRatio = ProcessBenchmark.median(runs, "hostile", Run::cpuSeconds) / ProcessBenchmark.median(runs, "clean", Run::cpuSeconds);
         String json = String.format(Locale.ROOT, """
                 {
                   "benchmark": "hostile",
@@ -156,23 +157,6 @@ public final class HostileSoakBenchmark {
         StringBuilder out = new StringBuilder("{");
         digests.forEach((k, v) -> out.append(out.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v[0]));
         return out.append('}').toString();
-    }
-
-    private static Run best(List<Run> runs, String name) {
-        return runs.stream().filter(r -> r.name().equals(name)).max((x, y) -> Double.compare(x.sustainedRate(), y.sustainedRate())).orElseThrow();
-    }
-
-    /** The median CPU seconds per on-time event of the runs of that name (the hostile runs' events include the hostile records). */
-    private static double medianCpu(List<Run> runs, String name) {
-        double[] cpu = runs.stream().filter(r -> r.name().equals(name)).mapToDouble(Run::cpuSeconds).sorted().toArray();
-        int n = cpu.length;
-        return n % 2 == 1 ? cpu[n / 2] : (cpu[n / 2 - 1] + cpu[n / 2]) / 2;
-    }
-
-    private static double median(List<Run> runs, String name) {
-        double[] rates = runs.stream().filter(r -> r.name().equals(name)).mapToDouble(Run::sustainedRate).sorted().toArray();
-        int n = rates.length;
-        return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
     }
 
     /** Adds each row to its output's digest: a count and a sum of 64-bit hashes of the row's text (order does not matter). */

@@ -197,14 +197,19 @@ public final class ProcessBenchmark {
     }
 
     /** The median sustained rate of the runs of that name. */
-    private static double median(List<Run> runs, String name) {
-        double[] rates = runs.stream().filter(r -> r.name().equals(name)).mapToDouble(Run::sustainedRate).sorted().toArray();
-        int n = rates.length;
-        return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+    static double median(List<Run> runs, String name) {
+        return median(runs, name, Run::sustainedRate);
+    }
+
+    /** The median of a figure of the runs of that name. */
+    static double median(List<Run> runs, String name, java.util.function.ToDoubleFunction<Run> figure) {
+        double[] values = runs.stream().filter(r -> r.name().equals(name)).mapToDouble(figure).sorted().toArray();
+        int n = values.length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
     /** The run of that name with the best sustained rate. */
-    private static Run best(List<Run> runs, String name) {
+    static Run best(List<Run> runs, String name) {
         return runs.stream().filter(r -> r.name().equals(name)).max((a, b) -> Double.compare(a.sustainedRate(), b.sustainedRate())).orElseThrow();
     }
 

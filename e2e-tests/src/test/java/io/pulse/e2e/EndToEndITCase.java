@@ -140,22 +140,8 @@ class EndToEndITCase {
                      .withLocalDatacenter(stack.cassandraDatacenter()).build();
              Jedis redis = new Jedis(stack.redisHost(), stack.redisPort())) {
             insertContent(pg, content);
-            List<String> ingestArgs = List.of("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                    "--postgres.database", db.name(), "--postgres.user", db.user(), "--slot.name", "slot_" + run,
-                    "--publication.name", "pub_" + run, "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", engagementTopic.name(),
-                    "--kafka.transactional-id-prefix", "ingest-" + run, "--checkpoint.interval", "2s");
-            List<String> processArgs = List.of("--kafka.bootstrap", stack.kafkaBootstrap(),
-                    "--kafka.activity-topic", activity.name(), "--kafka.engagement-topic", engagementTopic.name(),
-                    "--kafka.enriched-topic", enriched.name(), "--kafka.late-topic", lateTopic.name(),
-                    "--kafka.dead-letter-topic", dead.name(), "--kafka.group-id", "process-" + run,
-                    "--kafka.transactional-id-prefix", "process-" + run,
-                    "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                    "--postgres.database", db.name(), "--postgres.user", db.user(),
-                    "--cassandra.host", stack.cassandraHost(), "--cassandra.port", Integer.toString(stack.cassandraPort()),
-                    "--cassandra.dc", stack.cassandraDatacenter(), "--redis.host", stack.redisHost(),
-                    "--redis.port", Integer.toString(stack.redisPort()), "--redis.key-prefix", prefix,
-                    "--clickhouse.url", stack.clickhouseUrl(), "--mock-external.url", stack.mockExternalUrl(),
-                    "--lake.dir", lake.toString(), "--checkpoint.interval", "2s");
+            List<String> ingestArgs = ingestArgs(run, db, engagementTopic);
+            List<String> processArgs = processArgs(run, prefix, db, activity, engagementTopic, enriched, lateTopic, dead, lake);
 
             String ingest = flink.run(ingestJar, ingestArgs, null);
             String process = flink.run(processJar, processArgs, null);
@@ -322,6 +308,33 @@ class EndToEndITCase {
     }
 
     // ------------------------------------------------------------------ data
+
+    /** The ingest job's settings for one run: its scratch database and engagement topic, checkpoints every 2 s. */
+    static List<String> ingestArgs(String run, ScratchDatabase db, ScratchTopic engagementTopic) {
+        return List.of("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
+                "--postgres.database", db.name(), "--postgres.user", db.user(), "--slot.name", "slot_" + run,
+                "--publication.name", "pub_" + run, "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", engagementTopic.name(),
+                "--kafka.transactional-id-prefix", "ingest-" + run, "--checkpoint.interval", "2s");
+    }
+
+    /** The process job's settings for one run: its scratch stores, topics and Redis prefix, checkpoints every 2 s. */
+    static List<String> processArgs(String run, String prefix, ScratchDatabase db, ScratchTopic activity, ScratchTopic engagementTopic,
+                                    ScratchTopic enriched, ScratchTopic lateTopic, ScratchTopic dead, Path lake, String... more) {
+        List<String> args = new ArrayList<>(List.of("--kafka.bootstrap", stack.kafkaBootstrap(),
+                "--kafka.activity-topic", activity.name(), "--kafka.engagement-topic", engagementTopic.name(),
+                "--kafka.enriched-topic", enriched.name(), "--kafka.late-topic", lateTopic.name(),
+                "--kafka.dead-letter-topic", dead.name(), "--kafka.group-id", "process-" + run,
+                "--kafka.transactional-id-prefix", "process-" + run,
+                "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
+                "--postgres.database", db.name(), "--postgres.user", db.user(),
+                "--cassandra.host", stack.cassandraHost(), "--cassandra.port", Integer.toString(stack.cassandraPort()),
+                "--cassandra.dc", stack.cassandraDatacenter(), "--redis.host", stack.redisHost(),
+                "--redis.port", Integer.toString(stack.redisPort()), "--redis.key-prefix", prefix,
+                "--clickhouse.url", stack.clickhouseUrl(), "--mock-external.url", stack.mockExternalUrl(),
+                "--lake.dir", lake.toString(), "--checkpoint.interval", "2s"));
+        args.addAll(List.of(more));
+        return args;
+    }
 
     static List<Event> prefixed(List<Event> events, String run) {
         return events.stream().map(e -> new Event(run + e.id(), run + e.user(), e.type(), e.time(), e.device(), e.page())).toList();

@@ -130,22 +130,9 @@ class HostileInputITCase {
                      .withLocalDatacenter(stack.cassandraDatacenter()).build();
              Jedis redis = new Jedis(stack.redisHost(), stack.redisPort())) {
             EndToEndITCase.insertContent(pg, content);
-            List<String> ingestArgs = List.of("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                    "--postgres.database", db.name(), "--postgres.user", db.user(), "--slot.name", "slot_" + run,
-                    "--publication.name", "pub_" + run, "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", engagementTopic.name(),
-                    "--kafka.transactional-id-prefix", "ingest-" + run, "--checkpoint.interval", "2s");
-            List<String> processArgs = List.of("--kafka.bootstrap", stack.kafkaBootstrap(),
-                    "--kafka.activity-topic", activity.name(), "--kafka.engagement-topic", engagementTopic.name(),
-                    "--kafka.enriched-topic", enriched.name(), "--kafka.late-topic", lateTopic.name(),
-                    "--kafka.dead-letter-topic", dead.name(), "--kafka.group-id", "process-" + run,
-                    "--kafka.transactional-id-prefix", "process-" + run,
-                    "--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                    "--postgres.database", db.name(), "--postgres.user", db.user(),
-                    "--cassandra.host", stack.cassandraHost(), "--cassandra.port", Integer.toString(stack.cassandraPort()),
-                    "--cassandra.dc", stack.cassandraDatacenter(), "--redis.host", stack.redisHost(),
-                    "--redis.port", Integer.toString(stack.redisPort()), "--redis.key-prefix", prefix,
-                    "--clickhouse.url", stack.clickhouseUrl(), "--mock-external.url", stack.mockExternalUrl(),
-                    "--lake.dir", lake.toString(), "--checkpoint.interval", "2s", "--watermark.idleness", "5s");
+            List<String> ingestArgs = EndToEndITCase.ingestArgs(run, db, engagementTopic);
+            List<String> processArgs = EndToEndITCase.processArgs(run, prefix, db, activity, engagementTopic, enriched, lateTopic, dead, lake,
+                    "--watermark.idleness", "5s");
             String ingest = flink.run(ingestJar, ingestArgs, null);
             String process = flink.run(processJar, processArgs, null);
             List<Hostile> sent = new ArrayList<>();
