@@ -1,11 +1,11 @@
 package io.pulse.bench;
 
-import io.pulse.process.ProcessSettings;
 import io.pulse.bench.ProcessBenchmark.BenchCluster;
 import io.pulse.bench.ProcessBenchmark.BenchJob;
 import io.pulse.bench.ProcessBenchmark.Run;
 import io.pulse.bench.ProcessBenchmark.Setup;
 import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.sink.ProcessSinks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -132,12 +132,12 @@ public final class HostileSoakBenchmark {
             Configuration noRestarts = new Configuration();
             noRestarts.setString("restart-strategy.type", "none");
             job.env().configure(noRestarts);
-            ProcessPipeline.Outputs outputs = new ProcessPipeline.Outputs(new DigestSink<>("session_kpis"), new DigestSink<>("page_view_counts"),
-                    new DigestSink<>("active_users"), new DigestSink<>("user_sessions"), new DigestSink<>("aggregated_counts"),
-                    new DigestSink<>("late_events"), new DigestSink<>("dead_letter"));
-            ProcessSettings settings = job.settings();
-            new ProcessPipeline(job.source(), outputs, settings.pipeline, new ProcessPipeline.RawOutputs(new DigestSink<>("raw"), null, null), null)
-                    .build(job.env());
+            ProcessSinks sinks = ProcessSinks.builder().sessionKpis(new DigestSink<>("session_kpis"))
+                    .pageViewCounts(new DigestSink<>("page_view_counts")).activeUsers(new DigestSink<>("active_users"))
+                    .userSessions(new DigestSink<>("user_sessions")).aggregatedCounts(new DigestSink<>("aggregated_counts"))
+                    .lateEvents(new DigestSink<>("late_events")).deadLetters(new DigestSink<>("dead_letter"))
+                    .userEvents(new DigestSink<>("raw")).build();
+            new ProcessPipeline(job.source(), sinks, job.settings().pipeline, null).build(job.env());
             job.run("bench-hostile-" + name);
             return setup.events();
         });

@@ -6,6 +6,7 @@ import io.pulse.process.ProcessJob;
 import io.pulse.process.ProcessSettings;
 import io.pulse.process.model.DecodedRecord;
 import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityRecordDeserializer;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -358,9 +359,10 @@ public final class ProcessBenchmark {
 
     static long processJob(Setup setup) throws Exception {
         BenchJob job = BenchJob.create(setup);
-        ProcessPipeline.Outputs discard = new ProcessPipeline.Outputs(new DiscardingSink<>(), new DiscardingSink<>(),
-                new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>(), new DiscardingSink<>());
-        new ProcessPipeline(job.source(), discard, job.settings().pipeline).build(job.env());
+        ProcessSinks discard = ProcessSinks.builder().sessionKpis(new DiscardingSink<>()).pageViewCounts(new DiscardingSink<>())
+                .activeUsers(new DiscardingSink<>()).userSessions(new DiscardingSink<>()).aggregatedCounts(new DiscardingSink<>())
+                .lateEvents(new DiscardingSink<>()).deadLetters(new DiscardingSink<>()).build();
+        new ProcessPipeline(job.source(), discard, job.settings().pipeline, null).build(job.env());
         job.run("bench-process");
         return setup.events();
     }

@@ -3,20 +3,9 @@ package io.pulse.process;
 import io.pulse.process.pipeline.ContentLookup;
 import io.pulse.process.pipeline.EngagementPipeline;
 import io.pulse.process.pipeline.ProcessPipeline;
-import io.pulse.process.sink.CassandraUserEventsSink;
-import io.pulse.process.sink.ClickHouseHttpSink;
-import io.pulse.process.sink.DiagnosticsKafkaSinks;
-import io.pulse.process.sink.EngagementRows;
-import io.pulse.process.sink.EnrichedActivityKafkaSink;
-import io.pulse.process.sink.HttpBatchSink;
-import io.pulse.process.sink.ParquetLakeSink;
-import io.pulse.process.sink.PostgresUpsertSinks;
-import io.pulse.process.sink.RedisContentSink;
-import io.pulse.process.sink.RedisLeaderboardSink;
-import io.pulse.process.sink.SinkDeadLetters;
+import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityKafkaSource;
 import io.pulse.process.source.EngagementKafkaSource;
-import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,56 +28,21 @@ public final class ProcessJob {
     }
 
     public static ProcessPipeline pipeline(ProcessSettings s) {
-        DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafkaBootstrap, s.transactionalIdPrefix);
-        SinkDeadLetters refused = deadLetters(s);
-        ProcessPipeline.Outputs outputs;
-        if (s.sink("postgres")) {
-            PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgres.user(), s.postgres.password(),
-                    s.jdbcBatchSize, s.jdbcBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff, refused);
-            outputs = new ProcessPipeline.Outputs(postgres.sessionKpis(), postgres.pageViewCounts(),
-                    postgres.activeUsers(), postgres.userSessions(), postgres.aggregatedCounts(),
-                    diagnostics.lateEvents(s.lateTopic), diagnostics.deadLetters(s.deadLetterTopic));
-        } else {
-            outputs = new ProcessPipeline.Outputs(null, null, null, null, null,
-                    diagnostics.lateEvents(s.lateTopic), diagnostics.deadLetters(s.deadLetterTopic));
-        }
-        ProcessPipeline.RawOutputs raw = new ProcessPipeline.RawOutputs(
-                s.sink("cassandra") ? new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandraHost,
-                        s.cassandraPort, s.cassandraDatacenter, s.cassandraKeyspace, s.cassandraMaxInFlight,
-                        Duration.ofMinutes(1)), refused) : null,
-                s.sink("lake") ? ParquetLakeSink.create(s.lakeDir) : null,
-                s.sink("kafka") ? EnrichedActivityKafkaSink.create(s.kafkaBootstrap, s.enrichedTopic, s.transactionalIdPrefix)
-                        : null);
+        ProcessSinks sinks = ProcessSinks.stores(s);
         return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId, s.inputLimits,
-                s.deadLetterMaxPayload), outputs,
-                s.pipeline, raw, engagement(s));
+                s.deadLetterMaxPayload), sinks, s.pipeline, engagement(s, sinks));
     }
 
-    /** Where sinks send the rows their stores refuse for good. */
-    static SinkDeadLetters deadLetters(ProcessSettings s) {
-        return new SinkDeadLetters(s.kafkaBootstrap, s.deadLetterTopic, s.deadLetterMaxPayload);
-    }
-
-    /** The engagement side, or null when none of its sinks is on. */
-    static EngagementPipeline engagement(ProcessSettings s) {
-        RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redisHost, s.redisPort, s.leaderboardTtl,
-                s.sinkMaxAttempts, s.sinkFirstBackoff, s.redisKeyPrefix);
-        EngagementPipeline.Outputs outputs = new EngagementPipeline.Outputs(
-                s.sink("clickhouse") ? new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, s.clickhouseTable,
-                        s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff),
-                        EngagementRows::clickhouse, deadLetters(s)) : null,
-                s.sink("http") ? new HttpBatchSink<>(new HttpBatchSink.Options(s.httpUrl, s.httpBatchSize, s.httpTimeout,
-                        s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http, deadLetters(s)) : null,
-                s.sink("redis") ? new RedisContentSink(redis) : null,
-                s.sink("redis") ? new RedisLeaderboardSink(redis) : null);
-        if (outputs.clickhouse() == null && outputs.http() == null && outputs.leaderboard() == null) {
+    /** The engagement side, or null when none of its outputs is on. */
+    static EngagementPipeline engagement(ProcessSettings s, ProcessSinks sinks) {
+        if (!sinks.anyEngagementOutput()) {
             return null;
         }
         ContentLookup lookup = new ContentLookup(s.postgres, s.engagement.scorer(), s.lookupThreads, s.lookupCacheSize,
                 s.lookupCacheTtl);
         return new EngagementPipeline(EngagementKafkaSource.create(s.kafkaBootstrap, s.engagementTopic, s.groupId,
                 s.inputLimits, s.deadLetterMaxPayload),
-                lookup, outputs, s.engagement);
+                lookup, sinks, s.engagement);
     }
 
     public static void configure(StreamExecutionEnvironment env, ProcessSettings s) {

@@ -5,6 +5,7 @@ import io.pulse.process.model.ContentScore;
 import io.pulse.process.model.Engagement;
 import io.pulse.process.model.LateActivity;
 import io.pulse.process.model.LeaderboardWindow;
+import io.pulse.process.sink.ProcessSinks;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -24,10 +25,6 @@ import org.apache.flink.streaming.api.functions.async.AsyncFunction;
  * closed windows go whole to the Redis leaderboard. An output that is null is not built.
  */
 public final class EngagementPipeline {
-    /** Where each output goes; null leaves it out. */
-    public record Outputs(Sink<EnrichedEngagement> clickhouse, Sink<EnrichedEngagement> http,
-                          Sink<EnrichedEngagement> contentHashes, Sink<LeaderboardWindow> leaderboard) {}
-
     /** Time, score and lookup settings. */
     public record Options(Duration outOfOrderness, Duration idleness, Duration allowedLateness, Duration leaderboardSize,
                           Duration leaderboardSlide, EngagementScorer scorer, Duration lookupTimeout, int lookupCapacity) {
@@ -39,14 +36,14 @@ public final class EngagementPipeline {
 
     private final Source<Engagement, ?, ?> source;
     private final AsyncFunction<Engagement, EnrichedEngagement> lookup;
-    private final Outputs outputs;
+    private final ProcessSinks sinks;
     private final Options options;
 
     public EngagementPipeline(Source<Engagement, ?, ?> source, AsyncFunction<Engagement, EnrichedEngagement> lookup,
-                              Outputs outputs, Options options) {
+                              ProcessSinks sinks, Options options) {
         this.source = source;
         this.lookup = lookup;
-        this.outputs = outputs;
+        this.sinks = sinks;
         this.options = options;
     }
 
@@ -68,17 +65,17 @@ public final class EngagementPipeline {
                 .process(new EngagementGate(), Engagement.TYPE).uid("engagement-gate").name("route rejected engagement changes");
         DataStream<io.pulse.process.model.DecodedRecord> deadLetters = changes.getSideOutput(DeadLetterRouter.DEAD_LETTERS);
 
-        if (outputs.clickhouse() != null || outputs.http() != null || outputs.contentHashes() != null) {
+        if (sinks.engagementEnriched() != null || sinks.httpEvents() != null || sinks.contentHashes() != null) {
             // Ordered: two versions of one event reach the stores in the order they were written.
             DataStream<EnrichedEngagement> enriched = AsyncDataStream.orderedWait(
                             changes.filter(e -> !e.deleted).uid("engagement-values").name("engagement values"),
                             lookup, options.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS, options.lookupCapacity())
                     .uid("content-lookup").name("lookup content (PostgreSQL)");
-            OutputCounter.sink(enriched, "engagement_enriched", "clickhouse engagement_enriched", outputs.clickhouse());
-            OutputCounter.sink(enriched, "http_events", "http mock-external /events", outputs.http());
-            OutputCounter.sink(enriched, "content_hashes", "redis content:<id>", outputs.contentHashes());
+            OutputCounter.sink(enriched, "engagement_enriched", "clickhouse engagement_enriched", sinks.engagementEnriched());
+            OutputCounter.sink(enriched, "http_events", "http mock-external /events", sinks.httpEvents());
+            OutputCounter.sink(enriched, "content_hashes", "redis content:<id>", sinks.contentHashes());
         }
-        if (outputs.leaderboard() == null) {
+        if (sinks.leaderboard() == null) {
             return new Built(null, deadLetters);
         }
         // Each shuffle feeds a watermark keeper (ProcessPipeline.partitioned): restored, the keyed
@@ -96,7 +93,7 @@ public final class EngagementPipeline {
                         "partition by leaderboard window", "by-leaderboard-window")
                 .process(new LeaderboardCollector(options.leaderboardSize()))
                 .uid(LeaderboardWindowAssigner.OPERATOR).name(LeaderboardWindowAssigner.OPERATOR);
-        OutputCounter.sink(windows, "leaderboard", "redis leaderboard", outputs.leaderboard());
+        OutputCounter.sink(windows, "leaderboard", "redis leaderboard", sinks.leaderboard());
         return new Built(assigned.getSideOutput(LeaderboardWindowAssigner.LATE)
                 .map(ContentScore::asActivity, io.pulse.process.model.Activity.TYPE).uid("late-leaderboard-activity")
                 .process(new LateEventTagger(LeaderboardWindowAssigner.OPERATOR), LateActivity.TYPE)

@@ -8,6 +8,7 @@ import io.pulse.process.model.PageViewCount;
 import io.pulse.process.model.SessionCount;
 import io.pulse.process.model.SessionKpi;
 import io.pulse.process.model.UserSession;
+import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.state.CachingKeyedProcessOperator;
 import io.pulse.process.state.FusedFunctions;
 import java.time.Duration;
@@ -75,35 +76,17 @@ public final class ProcessPipeline {
         }
     }
 
-    /** Where each output goes. */
-    public record Outputs(Sink<SessionKpi> sessionKpis, Sink<PageViewCount> pageViewCounts, Sink<ActiveUsers> activeUsers,
-                          Sink<UserSession> userSessions, Sink<SessionCount> aggregatedCounts,
-                          Sink<LateActivity> lateEvents, Sink<DecodedRecord> deadLetters) {}
-
-    /** Where every valid activity event goes, late or not (DESIGN.md: raw sinks); null leaves one out. */
-    public record RawOutputs(Sink<Activity> cassandra, Sink<Activity> lake, Sink<Activity> enrichedActivity) {
-        public static RawOutputs none() {
-            return new RawOutputs(null, null, null);
-        }
-    }
-
     private final Source<DecodedRecord, ?, ?> activitySource;
-    private final Outputs outputs;
+    private final ProcessSinks sinks;
     private final Options options;
-    private final RawOutputs rawOutputs;
     private final EngagementPipeline engagement;
 
-    public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, Outputs outputs, Options options) {
-        this(activitySource, outputs, options, RawOutputs.none(), null);
-    }
-
-    /** The whole job: the analytical outputs, the raw sinks and (when not null) the engagement side. */
-    public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, Outputs outputs, Options options,
-                           RawOutputs rawOutputs, EngagementPipeline engagement) {
+    /** The analytical outputs and the raw sinks, into {@code sinks}; the engagement side too when not null. */
+    public ProcessPipeline(Source<DecodedRecord, ?, ?> activitySource, ProcessSinks sinks, Options options,
+                           EngagementPipeline engagement) {
         this.activitySource = activitySource;
-        this.outputs = outputs;
+        this.sinks = sinks;
         this.options = options;
-        this.rawOutputs = rawOutputs;
         this.engagement = engagement;
     }
 
@@ -123,31 +106,31 @@ public final class ProcessPipeline {
         }
         deadLetters
                 .map(new OutputCounter<>("dead_letter"), DecodedRecord.TYPE).uid("count-dead-letter")
-                .sinkTo(outputs.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
+                .sinkTo(sinks.deadLetters()).uid("dead-letter-sink").name("kafka dead_letter");
 
         Duration lateness = options.allowedLateness();
         SingleOutputStreamOperator<Void> perUser = perUser(byUser(activities), options);
-        sink(perUser.getSideOutput(SESSION_KPI_ROWS), OperatorNames.SESSION_KPIS, outputs.sessionKpis());
-        sink(perUser.getSideOutput(USER_SESSION_ROWS), OperatorNames.USER_SESSIONS, outputs.userSessions());
-        sink(perUser.getSideOutput(AGGREGATED_COUNT_ROWS), OperatorNames.AGGREGATED_COUNTS, outputs.aggregatedCounts());
+        sink(perUser.getSideOutput(SESSION_KPI_ROWS), OperatorNames.SESSION_KPIS, sinks.sessionKpis());
+        sink(perUser.getSideOutput(USER_SESSION_ROWS), OperatorNames.USER_SESSIONS, sinks.userSessions());
+        sink(perUser.getSideOutput(AGGREGATED_COUNT_ROWS), OperatorNames.AGGREGATED_COUNTS, sinks.aggregatedCounts());
         SingleOutputStreamOperator<ActiveUsers> activeUsers = activeUsers(perUser.getSideOutput(ACTIVE_USER_SLIDES), lateness,
                 options.stateCacheKeys());
-        sink(activeUsers, OperatorNames.ACTIVE_USERS, outputs.activeUsers());
+        sink(activeUsers, OperatorNames.ACTIVE_USERS, sinks.activeUsers());
 
         SingleOutputStreamOperator<PageViewCount> pageViews = pageViewCounts(perUser.getSideOutput(PAGE_VIEW_TALLIES), lateness,
                 options.stateCacheKeys());
-        sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, outputs.pageViewCounts());
+        sink(pageViews, OperatorNames.PAGE_VIEW_COUNTS, sinks.pageViewCounts());
 
         DataStream<LateActivity> late = perUser.getSideOutput(PER_USER_LATE);
         DataStream<LateActivity> lateScores = engagementSide == null ? null : engagementSide.late();
         if (lateScores != null) {
             late = late.union(lateScores);
         }
-        late.sinkTo(outputs.lateEvents()).uid("late-events-sink").name("kafka late_events");
+        late.sinkTo(sinks.lateEvents()).uid("late-events-sink").name("kafka late_events");
 
-        OutputCounter.sink(activities, "user_events", "cassandra user_events", rawOutputs.cassandra());
-        OutputCounter.sink(activities, "lake", "parquet lake", rawOutputs.lake());
-        OutputCounter.sink(activities, "enriched_activity", "kafka enriched_activity", rawOutputs.enrichedActivity());
+        OutputCounter.sink(activities, "user_events", "cassandra user_events", sinks.userEvents());
+        OutputCounter.sink(activities, "lake", "parquet lake", sinks.lake());
+        OutputCounter.sink(activities, "enriched_activity", "kafka enriched_activity", sinks.enrichedActivity());
         return activities;
     }
 

@@ -193,6 +193,12 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
                 if (sink.options.password() != null) {
                     p.setProperty("password", sink.options.password());
                 }
+                try {
+                    // Registered from the job's class loader, which DriverManager does not search (decision 0030).
+                    Class.forName("org.postgresql.Driver");
+                } catch (ClassNotFoundException e) {
+                    throw new SQLException("the PostgreSQL driver (org.postgresql:postgresql) is not in the job jar", "08001", e);
+                }
                 connection = DriverManager.getConnection(sink.options.url(), p);
                 connection.setAutoCommit(false);
                 statement = connection.prepareStatement(sink.upsert);

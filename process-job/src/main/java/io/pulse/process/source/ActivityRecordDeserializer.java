@@ -41,7 +41,7 @@ public final class ActivityRecordDeserializer implements KafkaRecordDeserializat
     }
 
     /** The record decoded and checked at processing time {@code now}. */
-    DecodedRecord decode(ConsumerRecord<byte[], byte[]> record, long now) {
+    public DecodedRecord decode(ConsumerRecord<byte[], byte[]> record, long now) {
         if (codec == null) {
             codec = new UserEventCodec(limits);
         }
