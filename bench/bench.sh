@@ -42,15 +42,6 @@ cmd_bench() {
   esac
 }
 
-# CPU seconds (user+system) a process has used, from /proc; with "children", also its ended children's.
-proc_cpu_seconds() {
-  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  # shellcheck disable=SC2086
-  set -- ${stat##*) } "${2:-}" # fields from the state on: utime is the 12th, stime 13th, cutime 14th, cstime 15th
-  awk -v hz="$(getconf CLK_TCK)" -v u="${12}" -v s="${13}" -v cu="${14}" -v cs="${15}" -v all="${!#}" \
-    'BEGIN{print (u + s + (all == "children" ? cu + cs : 0)) / hz}'
-}
-
 # name=pid,... of every running server of the stack, for the CPU figures (StackCpu reads /proc).
 stack_pids() {
   local svc pid list=""
@@ -227,17 +218,9 @@ bench_hostile() {
   log "results: $BENCH_RESULTS/hostile-$stamp.json"
 }
 
-# CPU seconds of every stack process, its live children and (cutime + cstime) its ended children:
-# PostgreSQL forks a backend per connection. Fields are read after the command name, which may hold spaces.
+# CPU seconds of every stack process tree, read from /proc by the benchmarks' own reader (StackCpu).
 stack_cpu_seconds() {
-  local entry pid total=0 p
-  for entry in $(stack_pids | tr ',' ' '); do
-    pid=${entry#*=}
-    for p in $(ps -o pid= --ppid "$pid" 2>/dev/null) "$pid"; do
-      total=$(awk -v t="$total" -v c="$(proc_cpu_seconds "$p" "$([ "$p" = "$pid" ] && echo children)")" 'BEGIN{print t + c}')
-    done
-  done
-  echo "$total"
+  "$(java_bin)" -cp "$1" io.pulse.bench.StackCpu "$(stack_pids)"
 }
 
 # The Spark Structured Streaming peer (bench/spark-peer, built here on first use: Spark is not part of
@@ -255,7 +238,8 @@ bench_spark_peer() {
   log "bench process: Spark Structured Streaming, local[2], the same windows on the same topic ..."
   local stamp=${file##*/spark-}; stamp=${stamp%.json}
   local log_file="$PULSE_HOME/bench/spark-$stamp.log" cpu_before cpu_after
-  cpu_before=$(stack_cpu_seconds)
+  local bench_jar; bench_jar=$(module_jar bench 'bench-*-all.jar') || return 1
+  cpu_before=$(stack_cpu_seconds "$bench_jar")
   "$(java_bin)" -Xmx3g --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
     --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
     --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
@@ -264,7 +248,7 @@ bench_spark_peer() {
     -Djdk.reflect.useDirectMethodHandle=false \
     -cp "$jar:$dir/target/lib/*" io.pulse.bench.spark.SparkPeer "127.0.0.1:$KAFKA_PORT" "$topic" "$events" > "$log_file.out" 2> "$log_file" \
     || { tail -30 "$log_file" >&2; return 1; }
-  cpu_after=$(stack_cpu_seconds)
+  cpu_after=$(stack_cpu_seconds "$bench_jar")
   local line; line=$(grep '^{' "$log_file.out" | tail -1)
   [ -n "$line" ] || { cat "$log_file.out" "$log_file" | tail -30 >&2; return 1; }
   printf '{"benchmark": "spark", "timestamp": "%s", "machine": "%s cores", "setup": "Spark %s Structured Streaming, local[2], RocksDB state store, 3 queries (page views 1 min, active users 5/1 min exact distinct, per user/device KPIs 5 min), 2-min watermark, append mode, noop sinks, Trigger.AvailableNow", "stack_cpu_s": %s, "result": %s}\n' \

@@ -8,7 +8,6 @@ import io.pulse.process.model.DecodedRecord;
 import io.pulse.process.pipeline.ProcessPipeline;
 import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityRecordDeserializer;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -465,22 +464,6 @@ public final class ProcessBenchmark {
             if (Files.exists(checkpoints)) {
                 System.err.println("  note: could not remove " + checkpoints + " (remove it by hand)");
             }
-        }
-    }
-
-    static double ownCpuSeconds() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
-    }
-
-    /** utime + stime of a process, from /proc/PID/stat; 0 when it cannot be read. */
-    static double procCpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            return ticks / 100.0; // USER_HZ is 100 on Linux
-        } catch (Exception e) {
-            return 0;
         }
     }
 }

@@ -11,11 +11,24 @@ import java.util.stream.Collectors;
  * Built from {@code name=pid,name=pid,...} as {@code ./pulse bench} passes it; a pid that is gone
  * counts 0.
  */
-final class StackCpu {
+public final class StackCpu {
     private final Map<String, Long> pids;
 
     private StackCpu(Map<String, Long> pids) {
         this.pids = pids;
+    }
+
+    /**
+     * The stack's CPU seconds now (every server's process tree, not this JVM), for the launcher's
+     * own figures ({@code ./pulse bench}'s Spark peer): {@code StackCpu name=pid,...}.
+     */
+    public static void main(String[] args) {
+        StackCpu cpu = parse(args.length > 0 ? args[0] : "");
+        double total = 0;
+        for (Map.Entry<String, Long> e : cpu.pids.entrySet()) {
+            total += treeSeconds(e.getValue());
+        }
+        System.out.printf(Locale.ROOT, "%.2f%n", total);
     }
 
     /** {@code name=pid,...}; an empty string: this JVM only. */
@@ -33,7 +46,7 @@ final class StackCpu {
     /** A reading of every process now: name to CPU seconds, with "bench-jvm" for this JVM. */
     Map<String, Double> read() {
         Map<String, Double> seconds = new LinkedHashMap<>();
-        seconds.put("bench-jvm", ProcessBenchmark.ownCpuSeconds());
+        seconds.put("bench-jvm", ownCpuSeconds());
         pids.forEach((name, pid) -> seconds.put(name, treeSeconds(pid)));
         return seconds;
     }
@@ -62,8 +75,8 @@ final class StackCpu {
      */
     private static double treeSeconds(long pid) {
         return ProcessHandle.of(pid)
-                .map(p -> ProcessBenchmark.procCpuSeconds(pid) + endedChildrenSeconds(pid)
-                        + p.descendants().mapToDouble(h -> ProcessBenchmark.procCpuSeconds(h.pid())).sum())
+                .map(p -> procCpuSeconds(pid) + endedChildrenSeconds(pid)
+                        + p.descendants().mapToDouble(h -> procCpuSeconds(h.pid())).sum())
                 .orElse(0.0);
     }
 
@@ -73,6 +86,23 @@ final class StackCpu {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / 100.0; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** CPU seconds of this JVM. */
+    static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /** utime + stime of a process, from /proc/PID/stat; 0 when it cannot be read. */
+    static double procCpuSeconds(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
         } catch (Exception e) {
             return 0;
         }
