@@ -80,7 +80,7 @@ public final class UserEventCodec implements Serializable {
                     return outside;
                 }
             }
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        } catch (RuntimeException | StackOverflowError e) {
             return DecodeResult.reject(RejectReason.DECODE_ERROR, describe(e));
         }
         return result;
