@@ -4,7 +4,7 @@ import io.pulse.bench.ProcessBenchmark.BenchCluster;
 import io.pulse.bench.ProcessBenchmark.BenchJob;
 import io.pulse.bench.ProcessBenchmark.Run;
 import io.pulse.bench.ProcessBenchmark.Setup;
-import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.ProcessPipeline;
 import io.pulse.process.sink.ProcessSinks;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import io.pulse.model.codec.UserEventCodec;
 import io.pulse.process.ProcessJob;
 import io.pulse.process.ProcessSettings;
 import io.pulse.process.model.DecodedRecord;
-import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.ProcessPipeline;
 import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityRecordDeserializer;
 import java.net.URI;

@@ -1,8 +1,7 @@
 package io.pulse.process;
 
-import io.pulse.process.pipeline.ContentLookup;
-import io.pulse.process.pipeline.EngagementPipeline;
-import io.pulse.process.pipeline.ProcessPipeline;
+import io.pulse.process.engagement.ContentLookup;
+import io.pulse.process.engagement.EngagementPipeline;
 import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityKafkaSource;
 import io.pulse.process.source.EngagementKafkaSource;

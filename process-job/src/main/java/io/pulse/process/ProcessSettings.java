@@ -3,7 +3,6 @@ package io.pulse.process;
 import io.pulse.model.Topics;
 import io.pulse.model.settings.PostgresConnection;
 import io.pulse.model.settings.Settings;
-import io.pulse.process.pipeline.ProcessPipeline;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -62,7 +61,7 @@ public final class ProcessSettings implements Serializable {
     public final int lookupThreads;
     public final int lookupCacheSize;
     public final Duration lookupCacheTtl;
-    public final io.pulse.process.pipeline.EngagementPipeline.Options engagement;
+    public final io.pulse.process.engagement.EngagementPipeline.Options engagement;
     /** The edge's limits (DESIGN.md "Input limits"). */
     public final io.pulse.model.codec.InputLimits inputLimits;
     /** Payload bytes a dead letter keeps (the rest is cut, with the size and SHA-256 kept). */
@@ -126,9 +125,9 @@ public final class ProcessSettings implements Serializable {
         lookupThreads = s.integer("lookup.threads");
         lookupCacheSize = s.integer("lookup.cache-size");
         lookupCacheTtl = s.duration("lookup.cache-ttl");
-        engagement = new io.pulse.process.pipeline.EngagementPipeline.Options(pipeline.outOfOrderness(), pipeline.idleness(),
+        engagement = new io.pulse.process.engagement.EngagementPipeline.Options(pipeline.outOfOrderness(), pipeline.idleness(),
                 pipeline.allowedLateness(), s.duration("leaderboard.size"), s.duration("leaderboard.slide"),
-                io.pulse.process.pipeline.EngagementScorer.parse(s.string("score.weights")), s.duration("lookup.timeout"),
+                io.pulse.process.engagement.EngagementScorer.parse(s.string("score.weights")), s.duration("lookup.timeout"),
                 s.integer("lookup.capacity"));
         inputLimits = io.pulse.model.codec.InputLimits.from(s.asMap());
         deadLetterMaxPayload = s.integer("dead-letter.max-payload-bytes");

@@ -10,7 +10,6 @@ import io.pulse.model.diagnostics.DeadLetter;
 import io.pulse.process.ReferenceModel.Event;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.DecodedRecord;
-import io.pulse.process.pipeline.ProcessPipeline;
 import io.pulse.process.sink.ProcessSinks;
 import io.pulse.process.source.ActivityRecordDeserializer;
 import java.io.Serializable;

@@ -17,8 +17,8 @@ public final class TestJobs {
      * the active_users counter behind "partition by window").
      */
     public static final java.util.List<String> WINDOW_VERTICES = java.util.List.of(
-            io.pulse.process.pipeline.OperatorNames.PARTITION_BY_USER, io.pulse.process.pipeline.OperatorNames.PARTITION_BY_PAGE,
-            io.pulse.process.pipeline.OperatorNames.PARTITION_BY_WINDOW);
+            io.pulse.process.OperatorNames.PARTITION_BY_USER, io.pulse.process.OperatorNames.PARTITION_BY_PAGE,
+            io.pulse.process.OperatorNames.PARTITION_BY_WINDOW);
 
     private TestJobs() {}
 

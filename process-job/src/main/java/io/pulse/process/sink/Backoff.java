@@ -7,20 +7,20 @@ import java.time.Duration;
  * The writer blocks while it waits, so the job backs off (backpressure) instead of buffering or
  * losing writes.
  */
-final class Backoff {
+public final class Backoff {
     /** The cap for sinks without a setting of their own. */
-    static final Duration DEFAULT_MAX = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_MAX = Duration.ofSeconds(30);
 
     private final Duration max;
     private Duration next;
 
-    Backoff(Duration first, Duration max) {
+    public Backoff(Duration first, Duration max) {
         this.next = first;
         this.max = max;
     }
 
     /** Waits the current pause, then doubles it (up to the cap). */
-    void pause() throws InterruptedException {
+    public void pause() throws InterruptedException {
         Thread.sleep(next.toMillis()); // backoff between attempts is the point here
         Duration doubled = next.multipliedBy(2);
         next = doubled.compareTo(max) > 0 ? max : doubled;

@@ -16,20 +16,20 @@ import java.util.function.Function;
  * {@link #sendIsolating} then splits the batch until the refused rows are alone and sends those to
  * dead_letter.
  */
-final class HttpPost {
+public final class HttpPost {
     /** The request timeout of a sink without a setting of its own. */
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     /**
      * What a row of the batch can cause: 400 (bad request), 413 (too large), 422 (unprocessable). Other
      * 4xx (401, 403, 404, 405, ...) say the sink is misconfigured: they fail the job, every row would be
      * refused alike.
      */
-    static final BiPredicate<Integer, String> CLIENT_ERROR = (status, body) -> status == 400 || status == 413 || status == 422;
+    public static final BiPredicate<Integer, String> CLIENT_ERROR = (status, body) -> status == 400 || status == 413 || status == 422;
 
     private HttpPost() {}
 
     /** Why a batch was not taken: after how many attempts, the last error, and whether the receiver refused it for good. */
-    record Failure(int attempts, String lastError, boolean refused) {
+    public record Failure(int attempts, String lastError, boolean refused) {
         @Override
         public String toString() {
             return "after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ": " + lastError;
@@ -37,7 +37,7 @@ final class HttpPost {
     }
 
     /** Null when the receiver took the batch (2xx), else why not. */
-    static Failure send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff, BiPredicate<Integer, String> refused)
+    public static Failure send(HttpClient http, HttpRequest request, int maxAttempts, Backoff backoff, BiPredicate<Integer, String> refused)
             throws InterruptedException {
         String lastError = null;
         int attempt = 1;
@@ -71,7 +71,7 @@ final class HttpPost {
      * isolated by halving and each sent to {@code deadLetters} as {@code output}. Null when every row was
      * taken or dead-lettered, else the failure that must fail the job (or every failure, without a channel).
      */
-    static Failure sendIsolating(HttpClient http, List<String> rows, Function<List<String>, HttpRequest> request, int maxAttempts,
+    public static Failure sendIsolating(HttpClient http, List<String> rows, Function<List<String>, HttpRequest> request, int maxAttempts,
                                  Duration firstBackoff, Duration maxBackoff, BiPredicate<Integer, String> refused,
                                  SinkDeadLetters.Channel deadLetters, String output) throws InterruptedException {
         Failure failure = send(http, request.apply(rows), maxAttempts, new Backoff(firstBackoff, maxBackoff), refused);

@@ -1,5 +1,14 @@
 package io.pulse.process.sink;
 
+import io.pulse.process.sink.cassandra.CassandraUserEventsSink;
+import io.pulse.process.sink.clickhouse.ClickHouseHttpSink;
+import io.pulse.process.sink.http.HttpBatchSink;
+import io.pulse.process.sink.kafka.DiagnosticsKafkaSinks;
+import io.pulse.process.sink.kafka.EnrichedActivityKafkaSink;
+import io.pulse.process.sink.lake.ParquetLakeSink;
+import io.pulse.process.sink.postgres.PostgresUpsertSinks;
+import io.pulse.process.sink.redis.RedisContentSink;
+import io.pulse.process.sink.redis.RedisLeaderboardSink;
 import io.pulse.model.avro.EnrichedEngagement;
 import io.pulse.process.ProcessSettings;
 import io.pulse.process.model.ActiveUsers;

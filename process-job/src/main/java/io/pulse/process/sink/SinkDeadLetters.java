@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.metrics.SimpleCounter;
+import io.pulse.process.UnreportedCounter;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -24,7 +24,7 @@ public record SinkDeadLetters(String bootstrap, String topic, int maxPayloadByte
 
     /** The channel of one sink writer. */
     public Channel open(String sink, MetricGroup metrics) {
-        return new Channel(this, sink, metrics == null ? new SimpleCounter() : metrics.addGroup("sink", sink).counter("sinkRejected"));
+        return new Channel(this, sink, metrics == null ? new UnreportedCounter() : metrics.addGroup("sink", sink).counter("sinkRejected"));
     }
 
     /** A writer's channel to dead_letter; opens its producer on the first refused row. */

@@ -13,7 +13,7 @@ import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.SimpleCounter;
+import io.pulse.process.UnreportedCounter;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -56,7 +56,7 @@ public final class EngagementRecordDeserializer implements KafkaRecordDeserializ
     Engagement decode(ConsumerRecord<byte[], byte[]> record, long now) {
         if (avro == null) { // used without open(), as in a unit test
             avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
-            deletes = new SimpleCounter();
+            deletes = new UnreportedCounter();
         }
         try {
             if (record.value() == null) {

@@ -1,5 +1,7 @@
 package io.pulse.process.sink;
 
+import io.pulse.process.sink.clickhouse.ClickHouseHttpSink;
+import io.pulse.process.sink.http.HttpBatchSink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
