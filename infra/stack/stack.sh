@@ -63,67 +63,16 @@ pid_alive() {
 
 svc_dir() { echo "$PULSE_HOME/$1"; }
 svc_pid() { cat "$(svc_dir "$1")/pid" 2>/dev/null; }
-svc_log() {
-  case $1 in
-    postgres) # beside the data dir, where the postgres user can write (see pg_data_dir)
-      if [ -f "$PULSE_HOME/postgres/datadir" ]; then echo "$(dirname "$(cat "$PULSE_HOME/postgres/datadir")")/server.log"
-      else echo "$(svc_dir postgres)/server.log"; fi ;;
-    flink-jobmanager) echo "$(svc_dir flink)/logs/jobmanager.log" ;;
-    flink-taskmanager) echo "$(svc_dir flink)/logs/taskmanager.log" ;;
-    *) echo "$(svc_dir "$1")/server.log" ;;
-  esac
-}
-
-svc_port() {
-  case $1 in
-    postgres) echo "$PG_PORT" ;;
-    redis) echo "$REDIS_PORT" ;;
-    clickhouse) echo "$CH_HTTP_PORT" ;;
-    kafka) echo "$KAFKA_PORT" ;;
-    cassandra) echo "$CASSANDRA_PORT" ;;
-    flink-jobmanager) echo "$FLINK_REST_PORT" ;;
-    flink-taskmanager) echo "$FLINK_REST_PORT" ;;
-    mock-external) echo "$MOCK_PORT" ;;
-  esac
-}
-
-# Every port a service listens on, for clash checks and for `down`.
-svc_ports() {
-  case $1 in
-    clickhouse) echo "$CH_HTTP_PORT $CH_TCP_PORT $CH_INTERSERVER_PORT" ;;
-    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
-    cassandra) echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT" ;;
-    flink-jobmanager) echo "$FLINK_REST_PORT $FLINK_RPC_PORT" ;;
-    flink-taskmanager) echo "" ;;
-    *) svc_port "$1" ;;
-  esac
-}
-
-svc_endpoint() {
-  case $1 in
-    postgres) echo "postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB" ;;
-    redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
-    clickhouse) echo "http://127.0.0.1:$CH_HTTP_PORT (native 127.0.0.1:$CH_TCP_PORT)" ;;
-    kafka) echo "127.0.0.1:$KAFKA_PORT" ;;
-    cassandra) echo "127.0.0.1:$CASSANDRA_PORT (datacenter1)" ;;
-    flink-jobmanager) echo "http://127.0.0.1:$FLINK_REST_PORT" ;;
-    flink-taskmanager) echo "registered with the JobManager" ;;
-    mock-external) echo "http://127.0.0.1:$MOCK_PORT" ;;
-  esac
-}
-
-# How to fix a server that does not start, shown with the tail of its log.
-svc_hint() {
-  case $1 in
-    postgres) echo "check that PostgreSQL 15 or newer is installed (apt-get install postgresql) and that port $PG_PORT is free; the data dir is $(pg_data_dir)" ;;
-    redis) echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free" ;;
-    clickhouse) echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free" ;;
-    kafka) echo "a stale data dir from another Kafka version fails to load: ./pulse down && rm -rf $(svc_dir kafka), then ./pulse up" ;;
-    cassandra) echo "Cassandra needs ~1 GB of memory and 30-60 s on 2 cores (waited ${PULSE_UP_TIMEOUT}s: raise PULSE_UP_TIMEOUT on a slow machine); a stale data dir: ./pulse down && rm -rf $(svc_dir cassandra)" ;;
-    flink-*) echo "see the JobManager/TaskManager logs under $(svc_dir flink)/logs; the classpath is $PULSE_LIB/flink" ;;
-    mock-external) echo "build it first: ./mvnw -q -pl mock-external -am package -DskipTests" ;;
-  esac
-}
+# Each server's section below defines, in one place: start_<svc>, <svc>_ready (answers now),
+# <svc>_ports (every port it listens on, for clash checks), <svc>_endpoint (what `status` shows) and
+# <svc>_hint (how to fix it when it does not start); optionally stop_<svc> (default: TERM its PID),
+# <svc>_log (default: <svc>/server.log) and <svc>_running (default: its PID alive and ready).
+has_fn() { declare -F "$1" >/dev/null; }
+svc_log() { if has_fn "$1_log"; then "$1_log"; else echo "$(svc_dir "$1")/server.log"; fi; }
+svc_ports() { "$1_ports"; }
+svc_endpoint() { "$1_endpoint"; }
+svc_hint() { "$1_hint"; }
+svc_ready() { "$1_ready"; }
 
 render() { # render TEMPLATE OUT: fill @VARS@
   sed -e "s#@STATE@#$PULSE_HOME#g" \
@@ -210,7 +159,15 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then (cd / && su postgres -s /bin/sh -c "$*"); else sh -c "$*"; fi
 }
 
-pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+postgres_ports() { echo "$PG_PORT"; }
+postgres_endpoint() { echo "postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"; }
+postgres_hint() { echo "check that PostgreSQL 15 or newer is installed (apt-get install postgresql) and that port $PG_PORT is free; the data dir is $(pg_data_dir)"; }
+postgres_log() { # beside the data dir, where the postgres user can write (see pg_data_dir)
+  if [ -f "$PULSE_HOME/postgres/datadir" ]; then echo "$(dirname "$(cat "$PULSE_HOME/postgres/datadir")")/server.log"
+  else echo "$(svc_dir postgres)/server.log"; fi
+}
+postgres_running() { postgres_ready && [ -f "$(pg_data_dir)/postmaster.pid" ]; }
+postgres_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 
 start_postgres() {
   local data; data=$(pg_data_dir)
@@ -236,7 +193,7 @@ EOF
   touch "$(svc_log postgres)"; [ "$(id -u)" -eq 0 ] && chown postgres "$(svc_log postgres)"
   as_pg "'$PG_BIN/pg_ctl' -D '$data' -l '$(svc_log postgres)' -w -t 60 start" >/dev/null || return 1
   head -1 "$data/postmaster.pid" > "$(svc_dir postgres)/pid"
-  wait_for 30 pg_ready
+  wait_for 30 postgres_ready
 }
 
 stop_postgres() {
@@ -256,6 +213,9 @@ apply_postgres_ddl() {
 
 # ---------------------------------------------------------------- Redis
 
+redis_ports() { echo "$REDIS_PORT"; }
+redis_endpoint() { echo "redis://127.0.0.1:$REDIS_PORT"; }
+redis_hint() { echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free"; }
 redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
 start_redis() {
@@ -269,6 +229,9 @@ stop_redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/nul
 
 # ---------------------------------------------------------------- ClickHouse
 
+clickhouse_ports() { echo "$CH_HTTP_PORT $CH_TCP_PORT $CH_INTERSERVER_PORT"; }
+clickhouse_endpoint() { echo "http://127.0.0.1:$CH_HTTP_PORT (native 127.0.0.1:$CH_TCP_PORT)"; }
+clickhouse_hint() { echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free"; }
 clickhouse_ready() { [ "$(curl -s "http://127.0.0.1:$CH_HTTP_PORT/ping")" = "Ok." ]; }
 
 start_clickhouse() {
@@ -293,6 +256,11 @@ apply_clickhouse_ddl() {
 
 # ---------------------------------------------------------------- Kafka
 
+kafka_ports() { echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT"; }
+kafka_endpoint() { echo "127.0.0.1:$KAFKA_PORT"; }
+kafka_hint() { echo "a stale data dir from another Kafka version fails to load: ./pulse down && rm -rf $(svc_dir kafka), then ./pulse up"; }
+kafka_ready() { port_open "$KAFKA_PORT"; }
+
 start_kafka() {
   local dir; dir=$(svc_dir kafka)
   mkdir -p "$dir/data"
@@ -316,6 +284,11 @@ create_kafka_topics() {
 }
 
 # ---------------------------------------------------------------- Cassandra
+
+cassandra_ports() { echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT"; }
+cassandra_endpoint() { echo "127.0.0.1:$CASSANDRA_PORT (datacenter1)"; }
+cassandra_hint() { echo "Cassandra needs ~1 GB of memory and 30-60 s on 2 cores (waited ${PULSE_UP_TIMEOUT}s: raise PULSE_UP_TIMEOUT on a slow machine); a stale data dir: ./pulse down && rm -rf $(svc_dir cassandra)"; }
+cassandra_ready() { port_open "$CASSANDRA_PORT"; }
 
 start_cassandra() {
   local dir; dir=$(svc_dir cassandra)
@@ -359,8 +332,19 @@ EOF
 flink_java_opts() { cat "$STACK_DIR/conf/flink-java17.opts"; }
 
 flink_overview() { curl -sf "http://127.0.0.1:$FLINK_REST_PORT/overview"; }
-flink_jm_ready() { flink_overview >/dev/null; }
-flink_tm_ready() { flink_overview | grep -Eq '"taskmanagers":[1-9]'; }
+flink_hint() { echo "see the JobManager/TaskManager logs under $(svc_dir flink)/logs; the classpath is $PULSE_LIB/flink"; }
+
+flink-jobmanager_ports() { echo "$FLINK_REST_PORT $FLINK_RPC_PORT"; }
+flink-jobmanager_endpoint() { echo "http://127.0.0.1:$FLINK_REST_PORT"; }
+flink-jobmanager_hint() { flink_hint; }
+flink-jobmanager_log() { echo "$(svc_dir flink)/logs/jobmanager.log"; }
+flink-jobmanager_ready() { flink_overview >/dev/null; }
+
+flink-taskmanager_ports() { echo ""; }
+flink-taskmanager_endpoint() { echo "registered with the JobManager"; }
+flink-taskmanager_hint() { flink_hint; }
+flink-taskmanager_log() { echo "$(svc_dir flink)/logs/taskmanager.log"; }
+flink-taskmanager_ready() { pid_alive "$(svc_pid flink-taskmanager)" && flink_overview | grep -Eq '"taskmanagers":[1-9]'; }
 
 start_flink-jobmanager() {
   flink_conf
@@ -370,7 +354,7 @@ start_flink-jobmanager() {
   spawn flink-jobmanager "$dir/logs/jobmanager.out" "$(java_bin)" -Xms512m -Xmx512m $(flink_java_opts) \
     -Dlog.file="$dir/logs/jobmanager.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
     -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$dir/conf"
-  wait_for 90 flink_jm_ready
+  wait_for 90 flink-jobmanager_ready
 }
 
 start_flink-taskmanager() {
@@ -387,42 +371,28 @@ start_flink-taskmanager() {
   spawn flink-taskmanager "$dir/logs/taskmanager.out" "$(java_bin)" $jvm $(flink_java_opts) \
     -Dlog.file="$dir/logs/taskmanager.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
     -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir/conf" $dyn
-  wait_for 120 flink_tm_ready
+  wait_for 120 flink-taskmanager_ready
 }
 
 # ---------------------------------------------------------------- mock-external
 
 mock_jar() { ls "$PULSE_ROOT"/mock-external/target/mock-external-*-all.jar 2>/dev/null | head -1; }
-mock_ready() { curl -sf "http://127.0.0.1:$MOCK_PORT/stats" >/dev/null; }
+mock-external_ports() { echo "$MOCK_PORT"; }
+mock-external_endpoint() { echo "http://127.0.0.1:$MOCK_PORT"; }
+mock-external_hint() { echo "build it first: ./mvnw -q -pl mock-external -am package -DskipTests"; }
+mock-external_ready() { curl -sf "http://127.0.0.1:$MOCK_PORT/stats" >/dev/null; }
 
 start_mock-external() {
   local jar; jar=$(mock_jar)
   [ -n "$jar" ] || { echo "mock-external jar not built" > "$(svc_log mock-external)"; return 1; }
   spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx256m -jar "$jar" --port "$MOCK_PORT" --max-keys 200000
-  wait_for 30 mock_ready
+  wait_for 30 mock-external_ready
 }
 
 # ---------------------------------------------------------------- generic start/stop/status
 
-svc_ready() {
-  case $1 in
-    postgres) pg_ready ;;
-    redis) redis_ready ;;
-    clickhouse) clickhouse_ready ;;
-    kafka) port_open "$KAFKA_PORT" ;;
-    cassandra) port_open "$CASSANDRA_PORT" ;;
-    flink-jobmanager) flink_jm_ready ;;
-    flink-taskmanager) pid_alive "$(svc_pid flink-taskmanager)" && flink_tm_ready ;;
-    mock-external) mock_ready ;;
-  esac
-}
-
 svc_running() { # ours, alive and answering
-  local svc=$1
-  case $svc in
-    postgres) pg_ready && [ -f "$(pg_data_dir)/postmaster.pid" ] ;;
-    *) pid_alive "$(svc_pid "$svc")" && svc_ready "$svc" ;;
-  esac
+  if has_fn "$1_running"; then "$1_running"; else pid_alive "$(svc_pid "$1")" && svc_ready "$1"; fi
 }
 
 kill_pid() { # kill_pid SERVICE: TERM, wait up to 30 s, then KILL
@@ -437,13 +407,7 @@ kill_pid() { # kill_pid SERVICE: TERM, wait up to 30 s, then KILL
   rm -f "$(svc_dir "$svc")/pid"
 }
 
-stop_svc() {
-  case $1 in
-    postgres) stop_postgres ;;
-    redis) stop_redis ;;
-    *) kill_pid "$1" ;;
-  esac
-}
+stop_svc() { if has_fn "stop_$1"; then "stop_$1"; else kill_pid "$1"; fi; }
 
 # A port taken by something that is not ours stops `up` before anything starts.
 check_ports_free() {
@@ -512,7 +476,7 @@ stack_up() {
     if [ -n "$tm" ]; then
       ( if selected flink-jobmanager; then
           deadline=$((SECONDS + 120))
-          until flink_jm_ready || [ $SECONDS -ge $deadline ]; do sleep 0.3; done
+          until flink-jobmanager_ready || [ $SECONDS -ge $deadline ]; do sleep 0.3; done
         fi
         start_one flink-taskmanager ) & pids+=($!)
     fi
