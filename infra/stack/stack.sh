@@ -80,6 +80,7 @@ render() { # render TEMPLATE OUT: fill @VARS@
       -e "s#@CASSANDRA_PORT@#$CASSANDRA_PORT#g" -e "s#@CASSANDRA_STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
       -e "s#@CASSANDRA_SSL_STORAGE_PORT@#$CASSANDRA_SSL_STORAGE_PORT#g" \
       -e "s#@FLINK_RPC_PORT@#$FLINK_RPC_PORT#g" -e "s#@FLINK_REST_PORT@#$FLINK_REST_PORT#g" \
+      -e "s#@TM_SLOTS@#${PULSE_TASKMANAGER_SLOTS:-4}#g" \
       "$1" > "$2"
 }
 
@@ -324,7 +325,7 @@ metrics:
   reporter:
     prom:
       factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
-      port: $FLINK_PROM_PORT_JM-$FLINK_PROM_PORT_TM
+      port: $FLINK_PROM_PORT_JM-$((FLINK_PROM_PORT_TM + $(flink_taskmanagers) - 1))
 EOF
   fi
 }
@@ -341,10 +342,17 @@ flink-jobmanager_log() { echo "$(svc_dir flink)/logs/jobmanager.log"; }
 flink-jobmanager_ready() { flink_overview >/dev/null; }
 
 flink-taskmanager_ports() { echo ""; }
-flink-taskmanager_endpoint() { echo "registered with the JobManager"; }
+flink-taskmanager_endpoint() {
+  local n; n=$(flink_overview 2>/dev/null | grep -o '"taskmanagers":[0-9]*' | cut -d: -f2)
+  echo "${n:-0} of $(flink_taskmanagers) registered with the JobManager, ${PULSE_TASKMANAGER_SLOTS:-4} slots each (./pulse jobs lists them)"
+}
 flink-taskmanager_hint() { flink_hint; }
 flink-taskmanager_log() { echo "$(svc_dir flink)/logs/taskmanager.log"; }
-flink-taskmanager_ready() { pid_alive "$(svc_pid flink-taskmanager)" && flink_overview | grep -Eq '"taskmanagers":[1-9]'; }
+flink-taskmanager_ready() {
+  pid_alive "$(svc_pid flink-taskmanager)" || return 1
+  local n; n=$(flink_overview | grep -o '"taskmanagers":[0-9]*' | cut -d: -f2)
+  [ "${n:-0}" -ge "$(flink_taskmanagers)" ]
+}
 
 start_flink-jobmanager() {
   flink_conf
@@ -357,21 +365,52 @@ start_flink-jobmanager() {
   wait_for 90 flink-jobmanager_ready
 }
 
+# PULSE_TASKMANAGERS TaskManager processes (default 1), PULSE_TASKMANAGER_SLOTS slots each (default 4).
+# How many TaskManagers this stack has: as many as the last `up` started.
+flink_taskmanagers() { cat "$(svc_dir flink-taskmanager)/count" 2>/dev/null || echo "${PULSE_TASKMANAGERS:-1}"; }
+
 start_flink-taskmanager() {
   flink_conf
   local dir; dir=$(svc_dir flink)
   mkdir -p "$(svc_dir flink-taskmanager)"
+  rm -f "$(svc_dir flink-taskmanager)"/pid*
+  [[ ${PULSE_TASKMANAGERS:-1} =~ ^[1-9][0-9]*$ ]] || { echo "PULSE_TASKMANAGERS must be a whole number >= 1" >> "$(svc_log flink-taskmanager)"; return 1; }
+  echo "${PULSE_TASKMANAGERS:-1}" > "$(svc_dir flink-taskmanager)/count"
   # The TaskManager's memory settings are computed the way Flink's own scripts do.
   local params jvm dyn
   params=$("$(java_bin)" -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.util.bash.BashJavaUtils \
     GET_TM_RESOURCE_PARAMS --configDir "$dir/conf" 2>"$dir/logs/bashjavautils.log" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p')
   jvm=$(echo "$params" | sed -n 1p); dyn=$(echo "$params" | sed -n 2p)
   [ -n "$jvm" ] || { cat "$dir/logs/bashjavautils.log" >> "$dir/logs/taskmanager.log"; return 1; }
-  # shellcheck disable=SC2046,SC2086
-  spawn flink-taskmanager "$dir/logs/taskmanager.out" "$(java_bin)" $jvm $(flink_java_opts) \
-    -Dlog.file="$dir/logs/taskmanager.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
-    -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir/conf" $dyn
+  local i n=${PULSE_TASKMANAGERS:-1}
+  for ((i = 1; i <= n; i++)); do
+    local suffix=""; [ "$i" -gt 1 ] && suffix="-$i"
+    # shellcheck disable=SC2046,SC2086
+    setsid "$(java_bin)" $jvm $(flink_java_opts) \
+      -Dlog.file="$dir/logs/taskmanager$suffix.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
+      -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir/conf" $dyn \
+      >>"$dir/logs/taskmanager$suffix.out" 2>&1 < /dev/null &
+    if [ "$i" -eq 1 ]; then echo $! > "$(svc_dir flink-taskmanager)/pid"; else echo $! > "$(svc_dir flink-taskmanager)/pid.$i"; fi
+  done
   wait_for 120 flink-taskmanager_ready
+}
+
+# Every TaskManager process of the stack (pid, pid.2, ...).
+stop_flink-taskmanager() {
+  local f pid
+  for f in "$(svc_dir flink-taskmanager)"/pid.*; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f"); pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+  done
+  kill_pid flink-taskmanager
+  for f in "$(svc_dir flink-taskmanager)"/pid.*; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    local deadline=$((SECONDS + 30))
+    while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    rm -f "$f"
+  done
 }
 
 # ---------------------------------------------------------------- mock-external
@@ -506,6 +545,7 @@ stack_up() {
   apply_schema || { stack_down >/dev/null 2>&1; exit 1; }
   write_stack_env
   log "stack up in $((SECONDS - began))s; endpoints in $PULSE_HOME/stack.env"
+  if selected flink-taskmanager && has_fn jobs_resume_after_up; then jobs_resume_after_up; fi
 }
 
 progress_until_done() {
@@ -574,6 +614,7 @@ EOF
 
 stack_down() {
   local svc order=() pids=()
+  if selected flink-taskmanager && has_fn jobs_stop_for_down; then jobs_stop_for_down; fi
   # Reverse start order: the TaskManager before the JobManager, the rest in parallel.
   for svc in $PULSE_SERVICES; do order=("$svc" "${order[@]}"); done
   if selected flink-taskmanager; then stop_svc flink-taskmanager; log "  - flink-taskmanager stopped"; fi
