@@ -21,6 +21,9 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
        ./pulse bench hostile [--events N] [--hostile H]
          the process job over N on-time events without and with H hostile records mixed in (default 1000000
          and 10000): outputs exact, dead_letter = H, no job failure, sustained rate with/without (goal >= 0.95)
+       ./pulse bench scale [--events N]
+         the process job (discarding sinks) and its source alone at parallelism 1, 2 and 4 on 1 and 2
+         TaskManagers: sustained rate and CPU per event of each (default 1000000 events, topic of 4 partitions)
        ./pulse bench pipeline [--events N] [--seconds S]
          the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000),
          then end-to-end latency p50/p99/max at half that rate for S seconds (default 60)
@@ -36,6 +39,7 @@ cmd_bench() {
     sinks) bench_sinks "$@" ;;
     pipeline) bench_pipeline "$@" ;;
     hostile) bench_hostile "$@" ;;
+    scale) bench_scale "$@" ;;
     ""|--full|--quick) bench_all "${what:---full}" ;;
     -h|--help) bench_usage ;;
     *) bench_usage >&2; die "unknown benchmark '$what'" ;;
@@ -175,6 +179,38 @@ bench_process() {
     bench_spark_peer "$topic" "$events" "$BENCH_RESULTS/spark-$stamp.json" || die "the Spark peer failed (log: $PULSE_HOME/bench/spark-$stamp.log)"
     log "results: $BENCH_RESULTS/spark-$stamp.json"
   fi
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
+}
+
+bench_scale() {
+  local events=1000000
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --events) events=$2; shift 2 ;;
+      *) die "unknown option $1 (bench scale takes --events N)" ;;
+    esac
+  done
+  ensure_stack kafka
+  ensure_server_jars flink
+  local producer_jar bench_jar
+  producer_jar=$(module_jar producer 'producer-*-all.jar') || exit 1
+  bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  local topic="bench-scale-$stamp"
+  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 "$topic:4" >/dev/null \
+    || die "cannot create the benchmark topic"
+  log "bench scale: writing $events events to $topic (4 partitions) ..."
+  "$(java_bin)" -jar "$producer_jar" produce --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$topic" --events "$events" \
+    --rate 0 --seed 1 --users 2000 --start-time 2025-01-01T00:00:00Z --late-share 0.01 --malformed-share 0.001 \
+    --format avro > "$PULSE_HOME/bench-scale-$stamp.log" 2>&1 || { cat "$PULSE_HOME/bench-scale-$stamp.log" >&2; die "filling the topic failed"; }
+  mkdir -p "$BENCH_RESULTS" "$PULSE_HOME/bench"
+  log "bench scale: parallelism 1, 2, 4 on 1 and 2 TaskManagers ..."
+  # shellcheck disable=SC2046
+  "$(java_bin)" -Xmx3g $(flink_java_opts) -Dlog.file="$PULSE_HOME/bench/scale-$stamp.flink.log" \
+    -Dlog4j.configurationFile="file:$STACK_DIR/conf/flink-log4j.properties" \
+    -cp "$bench_jar:$PULSE_LIB/flink/*" io.pulse.bench.ScaleBenchmark "127.0.0.1:$KAFKA_PORT" "$topic" "$events" \
+    "$(stack_pids)" "$BENCH_RESULTS/scale-$stamp.json" || die "the benchmark failed (Flink log: $PULSE_HOME/bench/scale-$stamp.flink.log)"
+  log "results: $BENCH_RESULTS/scale-$stamp.json"
   "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 60 --delete "$topic" >/dev/null 2>&1 || true
 }
 

@@ -72,6 +72,7 @@ cmd_submit() {
   echo "${parallelism:-1}" > "$(job_dir "$module")/parallelism"
   local jid; jid=$(grep -o 'JobID [0-9a-f]*' <<<"$out" | awk '{print $2}' | tail -1)
   [ -n "$jid" ] || return 0
+  echo "$jid" > "$(job_dir "$module")/job-id"
   flink_jobs wait-running "$jid" 180 || die "$module did not start: see above"
   log "$module ($name) running as job $jid"
 }
@@ -149,12 +150,18 @@ cmd_upgrade() {
 # to be resumed by the next `up`.
 jobs_stop_for_down() {
   flink_overview 2>/dev/null | grep -Eq '"jobs-running":[1-9]' || return 0
-  local module sp
+  local module sp jid
   for module in $JOB_MODULES; do
-    [ -n "$(flink_jobs find "$(job_name "$module")" 2>/dev/null)" ] || continue
+    jid=$(flink_jobs find "$(job_name "$module")" 2>/dev/null)
+    [ -n "$jid" ] || continue
     if sp=$(stop_job "$module"); then
-      touch "$(job_dir "$module")/resume-on-up"
-      log "  - $module stopped with savepoint $sp (./pulse up resumes it)"
+      if [ "$jid" = "$(cat "$(job_dir "$module")/job-id" 2>/dev/null)" ]; then
+        touch "$(job_dir "$module")/resume-on-up"
+        log "  - $module stopped with savepoint $sp (./pulse up resumes it)"
+      else
+        log "  - $module (job $jid, not started by ./pulse submit) stopped with savepoint $sp;"
+        log "    resume it with: ./pulse resume $module --from $sp --key value ... (its settings)"
+      fi
     else
       log "pulse: $module could not take a savepoint; it is stopped with the servers and its last checkpoint is kept in $(svc_dir flink)/checkpoints"
     fi

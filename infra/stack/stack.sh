@@ -226,7 +226,8 @@ start_redis() {
   wait_for 30 redis_ready
 }
 
-stop_redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1; kill_pid redis; }
+# Saved on shutdown (dump.rdb in its dir, read back at start): a stack stopped and started again keeps the leaderboard.
+stop_redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown save >/dev/null 2>&1; kill_pid redis; }
 
 # ---------------------------------------------------------------- ClickHouse
 
@@ -365,52 +366,63 @@ start_flink-jobmanager() {
   wait_for 90 flink-jobmanager_ready
 }
 
-# PULSE_TASKMANAGERS TaskManager processes (default 1), PULSE_TASKMANAGER_SLOTS slots each (default 4).
-# How many TaskManagers this stack has: as many as the last `up` started.
+# PULSE_TASKMANAGERS TaskManager processes (default: as many as the last `up` started, first 1),
+# PULSE_TASKMANAGER_SLOTS slots each (default 4). TaskManager i keeps its PID in pid (i = 1) or pid.<i>.
 flink_taskmanagers() { cat "$(svc_dir flink-taskmanager)/count" 2>/dev/null || echo "${PULSE_TASKMANAGERS:-1}"; }
+tm_pidfile() { if [ "$1" -eq 1 ]; then echo "$(svc_dir flink-taskmanager)/pid"; else echo "$(svc_dir flink-taskmanager)/pid.$1"; fi; }
 
+# Starts the TaskManagers that are not running (a second `up` after one died restarts just that one).
 start_flink-taskmanager() {
   flink_conf
   local dir; dir=$(svc_dir flink)
   mkdir -p "$(svc_dir flink-taskmanager)"
-  rm -f "$(svc_dir flink-taskmanager)"/pid*
-  [[ ${PULSE_TASKMANAGERS:-1} =~ ^[1-9][0-9]*$ ]] || { echo "PULSE_TASKMANAGERS must be a whole number >= 1" >> "$(svc_log flink-taskmanager)"; return 1; }
-  echo "${PULSE_TASKMANAGERS:-1}" > "$(svc_dir flink-taskmanager)/count"
+  local n=${PULSE_TASKMANAGERS:-$(cat "$(svc_dir flink-taskmanager)/count" 2>/dev/null || echo 1)}
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "PULSE_TASKMANAGERS must be a whole number >= 1, got '$n'" >> "$(svc_log flink-taskmanager)"; return 1; }
+  stop_flink-taskmanager "$((n + 1))" # any beyond the count the last `up` had
+  echo "$n" > "$(svc_dir flink-taskmanager)/count"
   # The TaskManager's memory settings are computed the way Flink's own scripts do.
   local params jvm dyn
   params=$("$(java_bin)" -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.util.bash.BashJavaUtils \
     GET_TM_RESOURCE_PARAMS --configDir "$dir/conf" 2>"$dir/logs/bashjavautils.log" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p')
   jvm=$(echo "$params" | sed -n 1p); dyn=$(echo "$params" | sed -n 2p)
   [ -n "$jvm" ] || { cat "$dir/logs/bashjavautils.log" >> "$dir/logs/taskmanager.log"; return 1; }
-  local i n=${PULSE_TASKMANAGERS:-1}
+  local i
   for ((i = 1; i <= n; i++)); do
+    pid_alive "$(cat "$(tm_pidfile "$i")" 2>/dev/null)" && continue
     local suffix=""; [ "$i" -gt 1 ] && suffix="-$i"
     # shellcheck disable=SC2046,SC2086
     setsid "$(java_bin)" $jvm $(flink_java_opts) \
       -Dlog.file="$dir/logs/taskmanager$suffix.log" -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
       -cp "$PULSE_LIB/flink/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir/conf" $dyn \
       >>"$dir/logs/taskmanager$suffix.out" 2>&1 < /dev/null &
-    if [ "$i" -eq 1 ]; then echo $! > "$(svc_dir flink-taskmanager)/pid"; else echo $! > "$(svc_dir flink-taskmanager)/pid.$i"; fi
+    echo $! > "$(tm_pidfile "$i")"
   done
   wait_for 120 flink-taskmanager_ready
 }
 
-# Every TaskManager process of the stack (pid, pid.2, ...).
+# Stops TaskManager FROM (default 1) and every one after it: TERM, up to 30 s, then KILL.
 stop_flink-taskmanager() {
-  local f pid
-  for f in "$(svc_dir flink-taskmanager)"/pid.*; do
+  local from=${1:-1} f pid pids=()
+  for f in "$(svc_dir flink-taskmanager)"/pid "$(svc_dir flink-taskmanager)"/pid.*; do
     [ -f "$f" ] || continue
-    pid=$(cat "$f"); pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+    local i=${f##*/pid}; i=${i#.}; i=${i:-1}
+    [ "$i" -ge "$from" ] || continue
+    pid=$(cat "$f"); rm -f "$f"
+    pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
   done
-  kill_pid flink-taskmanager
-  for f in "$(svc_dir flink-taskmanager)"/pid.*; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    local deadline=$((SECONDS + 30))
+  local deadline=$((SECONDS + 30))
+  for pid in "${pids[@]}"; do
     while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
     pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-    rm -f "$f"
   done
+  return 0
+}
+
+# Running: every TaskManager's process alive, and as many registered with the JobManager.
+flink-taskmanager_running() {
+  local i
+  for ((i = 1; i <= $(flink_taskmanagers); i++)); do pid_alive "$(cat "$(tm_pidfile "$i")" 2>/dev/null)" || return 1; done
+  flink-taskmanager_ready
 }
 
 # ---------------------------------------------------------------- mock-external

@@ -366,8 +366,12 @@ public final class ProcessBenchmark {
         return setup.events();
     }
 
-    /** What every Flink job of a run reads and where it runs. */
-    record Setup(String bootstrap, String topic, long events, String stateBackend, BenchCluster cluster) {}
+    /** What every Flink job of a run reads, where it runs and at which parallelism. */
+    record Setup(String bootstrap, String topic, long events, String stateBackend, BenchCluster cluster, int parallelism) {
+        Setup(String bootstrap, String topic, long events, String stateBackend, BenchCluster cluster) {
+            this(bootstrap, topic, events, stateBackend, cluster, 2);
+        }
+    }
 
     /**
      * The in-process Flink cluster every Flink job of a run is submitted to, started once: as on
@@ -385,15 +389,21 @@ public final class ProcessBenchmark {
         }
 
         static BenchCluster start() throws Exception {
+            return start(1, 2);
+        }
+
+        /** {@code taskManagers} TaskManagers in this JVM with {@code slots} slots each, records between them over the network stack. */
+        static BenchCluster start(int taskManagers, int slots) throws Exception {
             Configuration conf = new Configuration();
             // About what the local stack's TaskManager has (taskmanager.memory.managed.size 1024m).
             conf.setString("taskmanager.memory.managed.size", "1024m");
+            conf.setString("cluster.evenly-spread-out-slots", "true");
             conf.setString("rest.bind-address", "127.0.0.1");
             conf.setString("rest.address", "127.0.0.1");
             conf.setString("rest.bind-port", "0");
             SourceProgress.configure(conf);
             MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                    .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
+                    .setConfiguration(conf).setNumTaskManagers(taskManagers).setNumSlotsPerTaskManager(slots).build());
             cluster.start();
             return new BenchCluster(cluster, cluster.getRestAddress().get());
         }
@@ -422,7 +432,7 @@ public final class ProcessBenchmark {
             ProcessSettings settings = ProcessSettings.load("--kafka.bootstrap", bootstrap, "--kafka.activity-topic", topic,
                     "--checkpoint.dir", checkpoints.toUri().toString(), "--state.backend", setup.stateBackend());
             StreamExecutionEnvironment env = setup.cluster().environment();
-            env.setParallelism(2);
+            env.setParallelism(setup.parallelism());
             ProcessJob.configure(env, settings);
             // The bounded source finishes split by split at the end; checkpoints then fail on the union
             // state of the watermark keeper, which must not fail the benchmark run.

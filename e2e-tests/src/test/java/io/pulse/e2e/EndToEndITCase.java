@@ -59,7 +59,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -82,8 +81,6 @@ class EndToEndITCase {
     static FlinkRest flink;
     private static String processJar;
     private static String ingestJar;
-
-    @TempDir static Path temp;
 
     @BeforeAll
     static void cluster() throws Exception {
@@ -397,7 +394,7 @@ class EndToEndITCase {
 
     /** Replays the events from a JSON-lines file with the producer's jar, as a user would ({@code ./pulse replay}). */
     static void replay(String topic, List<Event> events, String name) throws Exception {
-        Path file = temp.resolve(name + ".jsonl");
+        Path file = Files.createTempFile(name, ".jsonl");
         UserEventCodec codec = new UserEventCodec();
         List<String> lines = new ArrayList<>();
         for (Event e : events) {
@@ -409,6 +406,7 @@ class EndToEndITCase {
         String output = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(replay.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(replay.exitValue()).as("replay output: " + output).isZero();
+        Files.delete(file);
     }
 
     static UserEvent userEvent(Event e) {
