@@ -183,7 +183,7 @@ class OperateJobsITCase {
                 String part2Id = s.part2().get(s.part2().size() / 2).id();
                 awaitTrue("part 2 arriving in Cassandra", WAIT, () -> cassandraRows(cassandra, part2Users,
                         List.of(LocalDate.parse("2025-07-24"))).stream().anyMatch(r -> r.contains("|" + part2Id + "|")), () -> "");
-                EndToEndITCase.servers.killTaskManager();
+                EndToEndITCase.servers.killOneTaskManager();
                 EndToEndITCase.servers.startTaskManager();
                 String recovering = process;
                 awaitTrue("process job recovered", WAIT, () -> flink.restarts(recovering) > failures && flink.allRunning(recovering),

@@ -5,6 +5,7 @@ import io.pulse.infra.StackEndpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The local stack this test run uses ({@code ./pulse test}'s, else the user's), driven through the launcher. */
 final class LocalTestStack implements TestStack {
@@ -16,9 +17,23 @@ final class LocalTestStack implements TestStack {
         return endpoints;
     }
 
+    /** Every TaskManager process of the stack: its PID files are pid, pid.2, pid.3, ... */
     @Override
     public void killTaskManager() throws Exception {
-        long pid = Long.parseLong(Files.readString(stack.home().resolve("flink-taskmanager/pid")).strip());
+        try (Stream<Path> files = Files.list(stack.home().resolve("flink-taskmanager"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("pid(\\.\\d+)?")).toList()) {
+                kill(file);
+            }
+        }
+    }
+
+    @Override
+    public void killOneTaskManager() throws Exception {
+        kill(stack.home().resolve("flink-taskmanager/pid"));
+    }
+
+    private static void kill(Path pidFile) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
         ProcessHandle tm = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no TaskManager process " + pid));
         if (new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor() != 0) {
             throw new IllegalStateException("kill -9 " + pid + " failed");

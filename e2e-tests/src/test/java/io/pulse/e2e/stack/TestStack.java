@@ -13,10 +13,15 @@ import java.nio.file.Path;
 public interface TestStack extends AutoCloseable {
     StackEndpoints endpoints();
 
-    /** Kills the Flink TaskManager with SIGKILL and returns once it is gone. */
+    /** Kills every Flink TaskManager with SIGKILL and returns once they are gone. */
     void killTaskManager() throws Exception;
 
-    /** Starts a new TaskManager for the same cluster. */
+    /** Kills one Flink TaskManager (the first) with SIGKILL; the others keep running. */
+    default void killOneTaskManager() throws Exception {
+        killTaskManager();
+    }
+
+    /** Starts new TaskManagers for the same cluster in place of the killed ones. */
     void startTaskManager() throws Exception;
 
     /** A directory the TaskManager writes to at the same path the test reads (the lake). */
