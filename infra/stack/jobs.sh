@@ -66,8 +66,18 @@ cmd_submit() {
     -Dlog.file="$(svc_dir flink)/logs/client.log" -Dlog4j.configurationFile="file:$(svc_dir flink)/conf/log4j.properties" \
     -cp "$PULSE_LIB/flink/*" org.apache.flink.client.cli.CliFrontend run "${flags[@]}" "$jar" "${settings[@]}" 2>&1)
   local rc=$?
-  printf '%s\n' "$out"
-  [ $rc -eq 0 ] || die "flink run of $module failed (above; client log: $(svc_dir flink)/logs/client.log)"
+  printf '%s\n' "$out" > "$(job_dir "$module")/submit.log"
+  if [ $rc -ne 0 ]; then
+    local operator; operator=$(grep -o 'Cannot map checkpoint/savepoint state for operator [0-9a-f]*' <<<"$out" | head -1 | awk '{print $NF}')
+    if [ -n "$operator" ]; then
+      die "the savepoint $from holds state of operator $operator, which this $module does not have (an output turned off by
+       --sinks, or an operator whose uid changed). Resume with the settings and version that wrote it, or drop that
+       state on purpose with --allow-non-restored. Flink's words: $(job_dir "$module")/submit.log"
+    fi
+    die "flink run of $module failed: $(grep '^Caused by: ' <<<"$out" | tail -1 | cut -c1-400)
+       (whole output: $(job_dir "$module")/submit.log; client log: $(svc_dir flink)/logs/client.log)"
+  fi
+  grep -v '^\s*$' <<<"$out" | grep -iv "^Job has been submitted" >&2
   if [ ${#settings[@]} -eq 0 ]; then : > "$(job_dir "$module")/args"; else printf '%s\n' "${settings[@]}" > "$(job_dir "$module")/args"; fi
   echo "${parallelism:-1}" > "$(job_dir "$module")/parallelism"
   local jid; jid=$(grep -o 'JobID [0-9a-f]*' <<<"$out" | awk '{print $2}' | tail -1)

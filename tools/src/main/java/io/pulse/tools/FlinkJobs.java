@@ -237,7 +237,6 @@ public final class FlinkJobs {
     int stop(String name, String savepointDir, int timeoutSeconds) throws IOException, InterruptedException {
         JsonNode job = alive(name);
         if (job == null) {
-            System.err.println("pulse: no running job named " + name + " on " + rest + " (./pulse jobs lists them)");
             return NOT_RUNNING;
         }
         String jid = job.path("jid").asText();
