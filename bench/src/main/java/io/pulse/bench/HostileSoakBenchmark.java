@@ -119,7 +119,7 @@ public final class HostileSoakBenchmark {
                 medianRatio, cpuRatio, problems.stream().noneMatch(p -> p.contains("outputs differ")), problems.stream().noneMatch(p -> p.contains("dead_letter")));
         if (!problems.isEmpty()) {
             problems.forEach(p -> System.err.println("  problem: " + p));
-            System.exit(1);
+            throw new IllegalStateException(problems.size() + " problems (above); the figures are in " + result);
         }
     }
 

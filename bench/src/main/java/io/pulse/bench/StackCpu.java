@@ -18,19 +18,6 @@ public final class StackCpu {
         this.pids = pids;
     }
 
-    /**
-     * The stack's CPU seconds now (every server's process tree, not this JVM), for the launcher's
-     * own figures ({@code ./pulse bench}'s Spark peer): {@code StackCpu name=pid,...}.
-     */
-    public static void main(String[] args) {
-        StackCpu cpu = parse(args.length > 0 ? args[0] : "");
-        double total = 0;
-        for (Map.Entry<String, Long> e : cpu.pids.entrySet()) {
-            total += treeSeconds(e.getValue());
-        }
-        System.out.printf(Locale.ROOT, "%.2f%n", total);
-    }
-
     /** {@code name=pid,...}; an empty string: this JVM only. */
     static StackCpu parse(String list) {
         Map<String, Long> pids = new LinkedHashMap<>();
@@ -81,7 +68,7 @@ public final class StackCpu {
     }
 
     /** cutime + cstime from /proc/PID/stat: CPU of the children the process has waited for. */
-    private static double endedChildrenSeconds(long pid) {
+    static double endedChildrenSeconds(long pid) {
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -75,6 +75,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--start-time", description = "Event time of the first event, ISO-8601 UTC. Default: now.")
     Instant startTime;
 
+    @Option(names = "--summary-json", description = "Also write what was sent as one JSON object to this file "
+            + "(sent, acknowledged, failed, value_bytes, seconds, events_per_s): for benchmarks and scripts.")
+    java.nio.file.Path summaryJson;
+
     @Option(names = "--to-file", description = "Write the activity records as JSON lines to this file instead of Kafka "
             + "(a file ./pulse replay can send later). Needs --format json.")
     java.nio.file.Path toFile;
@@ -209,6 +213,11 @@ final class ProduceCommand implements Callable<Integer> {
             System.out.printf("activity: %d sent (%d valid, %d late, %d malformed), %d acknowledged, %d failed, %d value bytes%n",
                     sent, kinds[0], kinds[1], kinds[2], publisher.acked(), publisher.failed(), valueBytes);
             System.out.printf("activity rate: %.1f s, %.0f events/s (seed %d)%n", seconds, sent / seconds, seed);
+            if (summaryJson != null) {
+                java.nio.file.Files.writeString(summaryJson, String.format(java.util.Locale.ROOT,
+                        "{\"sent\": %d, \"acknowledged\": %d, \"failed\": %d, \"value_bytes\": %d, \"seconds\": %.3f, \"events_per_s\": %.1f, \"seed\": %d}%n",
+                        sent, publisher.acked(), publisher.failed(), valueBytes, seconds, sent / seconds, seed));
+            }
             if (hostile > 0) {
                 System.out.printf("hostile: %d sent besides the events%n", hostileSent);
             }
