@@ -21,6 +21,11 @@ public final class IngestSettings implements Serializable {
 
     static final Map<String, String> DEFAULTS = defaults();
 
+    /** Every settings key the job knows (as --key, in a --settings file, or as PULSE_<KEY>). */
+    public static java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(DEFAULTS.keySet());
+    }
+
     public final PostgresConnection postgres;
     public final String schema;
     public final String table;

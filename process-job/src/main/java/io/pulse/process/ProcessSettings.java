@@ -22,6 +22,11 @@ public final class ProcessSettings implements Serializable {
 
     static final Map<String, String> DEFAULTS = defaults();
 
+    /** Every settings key the job knows (as --key, in a --settings file, or as PULSE_<KEY>). */
+    public static java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(DEFAULTS.keySet());
+    }
+
     public final String kafkaBootstrap;
     public final String activityTopic;
     public final String lateTopic;
