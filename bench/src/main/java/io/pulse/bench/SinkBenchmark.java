@@ -342,7 +342,7 @@ public final class SinkBenchmark {
                     .get(60, TimeUnit.SECONDS);
             try {
                 double pulse = job("kafka enriched_activity (exactly once)", rows, SinkBenchmark::activity, Activity.TYPE,
-                        EnrichedActivityKafkaSink.create(s.kafkaBootstrap, pulseTopic, "bench-" + RUN + "-" + round));
+                        EnrichedActivityKafkaSink.create(s.kafka, pulseTopic, "bench-" + RUN + "-" + round));
                 Properties props = new Properties();
                 props.put("bootstrap.servers", s.kafkaBootstrap);
                 props.put("acks", "all");

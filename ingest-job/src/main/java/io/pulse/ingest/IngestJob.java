@@ -29,9 +29,10 @@ public final class IngestJob {
             return;
         }
         PostgresPreflight.check(settings);
+        settings.kafka.check(java.time.Duration.ofSeconds(30));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, settings);
-        new IngestPipeline(source(settings), EngagementKafkaSink.create(settings.kafkaBootstrap, settings.topic,
+        new IngestPipeline(source(settings), EngagementKafkaSink.create(settings.kafka, settings.topic,
                 settings.transactionalIdPrefix)).build(env);
         env.execute("pulse-ingest");
     }

@@ -32,6 +32,8 @@ public final class IngestSettings implements Serializable {
     public final String slotName;
     public final String publicationName;
     public final String kafkaBootstrap;
+    /** Kafka's bootstrap servers and the kafka.properties.* every Kafka client of the job gets. */
+    public final io.pulse.model.settings.KafkaClient kafka;
     public final String topic;
     public final String transactionalIdPrefix;
     public final Duration checkpointInterval;
@@ -46,6 +48,7 @@ public final class IngestSettings implements Serializable {
         slotName = identifier(s, "slot.name");
         publicationName = identifier(s, "publication.name");
         kafkaBootstrap = s.string("kafka.bootstrap");
+        kafka = io.pulse.model.settings.KafkaClient.from(s.asMap());
         topic = s.string("kafka.topic");
         transactionalIdPrefix = s.string("kafka.transactional-id-prefix");
         checkpointInterval = s.duration("checkpoint.interval");
@@ -76,6 +79,7 @@ public final class IngestSettings implements Serializable {
         d.put("slot.name", "pulse_ingest");
         d.put("publication.name", "pulse_ingest_pub");
         d.put("kafka.bootstrap", "127.0.0.1:59092");
+        d.put(io.pulse.model.settings.KafkaClient.PREFIX + "*", ""); // Kafka client properties, passed through
         d.put("kafka.topic", Topics.ENGAGEMENT_EVENTS);
         d.put("kafka.transactional-id-prefix", "pulse-ingest");
         d.put("checkpoint.interval", "10s");

@@ -157,7 +157,7 @@ class IngestJobITCase {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         IngestJob.configure(env, settings);
-        new IngestPipeline(IngestJob.source(settings), EngagementKafkaSink.create(settings.kafkaBootstrap, settings.topic,
+        new IngestPipeline(IngestJob.source(settings), EngagementKafkaSink.create(settings.kafka, settings.topic,
                 settings.transactionalIdPrefix)).build(env);
         return env.executeAsync("ingest-it");
     }

@@ -20,6 +20,7 @@ public final class ProcessJob {
     public static void main(String[] args) throws Exception {
         ProcessSettings settings = ProcessSettings.load(args);
         System.out.println("pulse process-job settings:\n" + settings);
+        settings.kafka.check(java.time.Duration.ofSeconds(30));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, settings);
         pipeline(settings).build(env);
@@ -28,7 +29,7 @@ public final class ProcessJob {
 
     public static ProcessPipeline pipeline(ProcessSettings s) {
         ProcessSinks sinks = ProcessSinks.stores(s);
-        return new ProcessPipeline(ActivityKafkaSource.create(s.kafkaBootstrap, s.activityTopic, s.groupId, s.inputLimits,
+        return new ProcessPipeline(ActivityKafkaSource.create(s.kafka, s.activityTopic, s.groupId, s.inputLimits,
                 s.deadLetterMaxPayload), sinks, s.pipeline, engagement(s, sinks));
     }
 
@@ -39,7 +40,7 @@ public final class ProcessJob {
         }
         ContentLookup lookup = new ContentLookup(s.postgres, s.engagement.scorer(), s.lookupThreads, s.lookupCacheSize,
                 s.lookupCacheTtl);
-        return new EngagementPipeline(EngagementKafkaSource.create(s.kafkaBootstrap, s.engagementTopic, s.groupId,
+        return new EngagementPipeline(EngagementKafkaSource.create(s.kafka, s.engagementTopic, s.groupId,
                 s.inputLimits, s.deadLetterMaxPayload),
                 lookup, sinks, s.engagement);
     }

@@ -28,6 +28,8 @@ public final class ProcessSettings implements Serializable {
     }
 
     public final String kafkaBootstrap;
+    /** Kafka's bootstrap servers and the kafka.properties.* every Kafka client of the job gets. */
+    public final io.pulse.model.settings.KafkaClient kafka;
     public final String activityTopic;
     public final String lateTopic;
     public final String deadLetterTopic;
@@ -77,6 +79,7 @@ public final class ProcessSettings implements Serializable {
     private ProcessSettings(Settings s) {
         raw = s;
         kafkaBootstrap = s.string("kafka.bootstrap");
+        kafka = io.pulse.model.settings.KafkaClient.from(s.asMap());
         activityTopic = s.string("kafka.activity-topic");
         lateTopic = s.string("kafka.late-topic");
         deadLetterTopic = s.string("kafka.dead-letter-topic");
@@ -162,6 +165,7 @@ public final class ProcessSettings implements Serializable {
         d.putAll(io.pulse.model.codec.InputLimits.DEFAULTS);
         d.put("dead-letter.max-payload-bytes", String.valueOf(io.pulse.model.diagnostics.DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES));
         d.put("kafka.bootstrap", "127.0.0.1:59092");
+        d.put(io.pulse.model.settings.KafkaClient.PREFIX + "*", ""); // Kafka client properties, passed through
         d.put("kafka.activity-topic", Topics.USER_ACTIVITY);
         d.put("kafka.late-topic", Topics.LATE_EVENTS);
         d.put("kafka.dead-letter-topic", Topics.DEAD_LETTER);

@@ -24,6 +24,7 @@ public final class SettingsLoader {
     /** Resolves every key of {@code defaults}; throws {@link IllegalArgumentException} on an unknown key. */
     public static Map<String, String> load(Map<String, String> defaults, String[] args, Function<String, String> env) {
         Map<String, String> values = new TreeMap<>(defaults);
+        values.keySet().removeIf(k -> k.endsWith(".*")); // prefixes, not settings
         Map<String, String> flags = new TreeMap<>();
         String settingsFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -62,6 +63,9 @@ public final class SettingsLoader {
             }
         }
         for (String key : defaults.keySet()) {
+            if (key.endsWith(".*")) {
+                continue; // pass-through keys come from a settings file or flags
+            }
             String fromEnv = env.apply(envName(key));
             if (fromEnv != null && !fromEnv.isEmpty()) {
                 values.put(key, fromEnv);
@@ -89,11 +93,24 @@ public final class SettingsLoader {
 
     static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret");
+        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token");
+    }
+
+    /** A default key ending in ".*" accepts every key under that prefix (pass-through settings such as kafka.properties.*). */
+    private static boolean known(Map<String, String> defaults, String key) {
+        if (defaults.containsKey(key)) {
+            return !key.endsWith(".*");
+        }
+        for (String d : defaults.keySet()) {
+            if (d.endsWith(".*") && key.startsWith(d.substring(0, d.length() - 1)) && key.length() > d.length() - 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void put(Map<String, String> values, Map<String, String> defaults, String key, String value, String where) {
-        if (!defaults.containsKey(key)) {
+        if (!known(defaults, key)) {
             throw new IllegalArgumentException("unknown setting '" + key + "' in " + where + "; known settings: "
                     + String.join(", ", new TreeMap<>(defaults).keySet()));
         }

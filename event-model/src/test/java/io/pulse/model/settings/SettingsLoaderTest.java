@@ -35,6 +35,28 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void kafkaClientPropertiesPassThroughUnderTheirPrefixAndPrintMasked() throws Exception {
+        Map<String, String> defaults = new java.util.TreeMap<>(DEFAULTS);
+        defaults.put(KafkaClient.PREFIX + "*", "");
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "kafka.properties.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"pulse\" password=\"hunter2\";\n");
+        Map<String, String> values = SettingsLoader.load(defaults,
+                new String[] {"--settings", file.toString(), "--kafka.properties.security.protocol", "SASL_SSL"}, k -> null);
+        assertThat(values).doesNotContainKey("kafka.properties.*");
+        KafkaClient kafka = KafkaClient.from(values);
+        assertThat(kafka.bootstrap()).isEqualTo("127.0.0.1:59092");
+        assertThat(kafka.properties()).containsEntry("security.protocol", "SASL_SSL").containsKey("sasl.jaas.config");
+        assertThat(kafka.clientProperties()).containsEntry("bootstrap.servers", "127.0.0.1:59092");
+        assertThat(SettingsLoader.describe(values)).contains("kafka.properties.sasl.jaas.config = ******").doesNotContain("hunter2");
+        assertThat(kafka.describe()).contains("security.protocol=SASL_SSL").doesNotContain("hunter2");
+        assertThatThrownBy(() -> SettingsLoader.load(defaults, new String[] {"--kafka.propertie.security.protocol", "SSL"}, k -> null))
+                .hasMessageContaining("unknown setting 'kafka.propertie.security.protocol'");
+        assertThatThrownBy(() -> SettingsLoader.load(defaults, new String[] {"--kafka.properties.*", "x"}, k -> null))
+                .hasMessageContaining("unknown setting 'kafka.properties.*'");
+    }
+
+    @Test
     void secretsPrintMasked() {
         String banner = SettingsLoader.describe(Map.of("postgres.password", "hunter2", "slot.name", "s"));
         assertThat(banner).contains("postgres.password = ******").doesNotContain("hunter2").contains("slot.name = s");

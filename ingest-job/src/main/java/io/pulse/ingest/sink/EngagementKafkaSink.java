@@ -1,5 +1,6 @@
 package io.pulse.ingest.sink;
 
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.ingest.pipeline.EngagementChange;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -12,12 +13,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class EngagementKafkaSink {
     private EngagementKafkaSink() {}
 
-    public static KafkaSink<EngagementChange> create(String bootstrap, String topic, String transactionalIdPrefix) {
+    public static KafkaSink<EngagementChange> create(KafkaClient kafka, String topic, String transactionalIdPrefix) {
         Properties producer = new Properties();
         // Longer than any checkpoint interval plus a restart; the broker's maximum is raised to match.
         producer.setProperty("transaction.timeout.ms", "900000");
+        producer.putAll(kafka.clientProperties()); // the user's kafka.properties.* win
         return KafkaSink.<EngagementChange>builder()
-                .setBootstrapServers(bootstrap)
+                .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new Serializer(topic))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

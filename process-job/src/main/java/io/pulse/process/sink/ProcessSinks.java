@@ -53,8 +53,8 @@ public final class ProcessSinks {
 
     /** The stores of the settings, each output on when its store is in {@code sinks}. */
     public static ProcessSinks stores(ProcessSettings s) {
-        DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafkaBootstrap, s.transactionalIdPrefix);
-        SinkDeadLetters refused = new SinkDeadLetters(s.kafkaBootstrap, s.deadLetterTopic, s.deadLetterMaxPayload);
+        DiagnosticsKafkaSinks diagnostics = new DiagnosticsKafkaSinks(s.kafka, s.transactionalIdPrefix);
+        SinkDeadLetters refused = new SinkDeadLetters(s.kafka, s.deadLetterTopic, s.deadLetterMaxPayload);
         Builder b = builder().lateEvents(diagnostics.lateEvents(s.lateTopic)).deadLetters(diagnostics.deadLetters(s.deadLetterTopic));
         if (s.sink("postgres")) {
             PostgresUpsertSinks postgres = new PostgresUpsertSinks(s.jdbcUrl(), s.postgres.user(), s.postgres.password(),
@@ -70,7 +70,7 @@ public final class ProcessSinks {
             b.lake(ParquetLakeSink.create(s.lakeDir));
         }
         if (s.sink("kafka")) {
-            b.enrichedActivity(EnrichedActivityKafkaSink.create(s.kafkaBootstrap, s.enrichedTopic, s.transactionalIdPrefix));
+            b.enrichedActivity(EnrichedActivityKafkaSink.create(s.kafka, s.enrichedTopic, s.transactionalIdPrefix));
         }
         if (s.sink("clickhouse")) {
             b.engagementEnriched(new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, s.clickhouseTable,

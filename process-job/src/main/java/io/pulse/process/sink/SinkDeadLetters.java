@@ -1,5 +1,6 @@
 package io.pulse.process.sink;
 
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.model.codec.RejectReason;
 import io.pulse.model.diagnostics.DeadLetter;
 import java.io.Serializable;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * restart between the write and the checkpoint writes it again), which is why the edge's limits keep
  * such rows from reaching a sink in the first place.
  */
-public record SinkDeadLetters(String bootstrap, String topic, int maxPayloadBytes) implements Serializable {
+public record SinkDeadLetters(KafkaClient kafka, String topic, int maxPayloadBytes) implements Serializable {
 
     /** The channel of one sink writer. */
     public Channel open(String sink, MetricGroup metrics) {
@@ -43,8 +44,7 @@ public record SinkDeadLetters(String bootstrap, String topic, int maxPayloadByte
         /** Sends one refused row ({@code row} as the store was given it, e.g. its JSON) of {@code output}. */
         public void send(String output, String key, String storeMessage, String row) {
             if (producer == null) {
-                Properties p = new Properties();
-                p.setProperty("bootstrap.servers", options.bootstrap());
+                Properties p = options.kafka().clientProperties();
                 p.setProperty("enable.idempotence", "true");
                 p.setProperty("acks", "all");
                 producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

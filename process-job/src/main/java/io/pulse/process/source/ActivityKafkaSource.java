@@ -1,6 +1,7 @@
 package io.pulse.process.source;
 
 import io.pulse.model.codec.InputLimits;
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.process.model.DecodedRecord;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -11,17 +12,18 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class ActivityKafkaSource {
     private ActivityKafkaSource() {}
 
-    public static KafkaSource<DecodedRecord> create(String bootstrap, String topic, String groupId, InputLimits limits,
+    public static KafkaSource<DecodedRecord> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
                                                 int maxDeadLetterPayload) {
         // Replays are transactional: an aborted replay must not be counted.
-        return committedRecords(bootstrap, topic, groupId, new ActivityRecordDeserializer(limits, maxDeadLetterPayload));
+        return committedRecords(kafka, topic, groupId, new ActivityRecordDeserializer(limits, maxDeadLetterPayload));
     }
 
     /** A source of a topic's committed records; first start: the whole topic, after that the checkpoint's offsets. */
-    static <T> KafkaSource<T> committedRecords(String bootstrap, String topic, String groupId,
+    static <T> KafkaSource<T> committedRecords(KafkaClient kafka, String topic, String groupId,
                                                KafkaRecordDeserializationSchema<T> deserializer) {
         return KafkaSource.<T>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(kafka.clientProperties())
+                .setBootstrapServers(kafka.bootstrap())
                 .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))

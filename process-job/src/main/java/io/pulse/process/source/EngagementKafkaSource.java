@@ -1,6 +1,7 @@
 package io.pulse.process.source;
 
 import io.pulse.model.codec.InputLimits;
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.process.model.Engagement;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 
@@ -8,9 +9,9 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 public final class EngagementKafkaSource {
     private EngagementKafkaSource() {}
 
-    public static KafkaSource<Engagement> create(String bootstrap, String topic, String groupId, InputLimits limits,
+    public static KafkaSource<Engagement> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
                                              int maxDeadLetterPayload) {
         // The ingest job writes in Kafka transactions: an aborted one must not be scored.
-        return ActivityKafkaSource.committedRecords(bootstrap, topic, groupId, new EngagementRecordDeserializer(limits, maxDeadLetterPayload));
+        return ActivityKafkaSource.committedRecords(kafka, topic, groupId, new EngagementRecordDeserializer(limits, maxDeadLetterPayload));
     }
 }

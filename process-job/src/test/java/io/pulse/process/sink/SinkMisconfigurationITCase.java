@@ -49,7 +49,7 @@ class SinkMisconfigurationITCase {
     }
 
     private SinkDeadLetters deadLetters() {
-        return new SinkDeadLetters(stack.kafkaBootstrap(), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES);
+        return new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES);
     }
 
     @Test

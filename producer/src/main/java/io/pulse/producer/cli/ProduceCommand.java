@@ -38,6 +38,10 @@ final class ProduceCommand implements Callable<Integer> {
             defaultValue = "${env:PULSE_KAFKA_BOOTSTRAP:-127.0.0.1:59092}")
     String bootstrap;
 
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property (repeatable), "
+            + "e.g. security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.jaas.config=..., ssl.truststore.location=...")
+    java.util.Map<String, String> kafkaProperties = new java.util.TreeMap<>();
+
     @Option(names = "--topic", description = "Activity topic. Default: ${DEFAULT-VALUE}", defaultValue = Topics.USER_ACTIVITY)
     String topic;
 
@@ -155,7 +159,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (toFile != null) {
             return writeFile(start, limit);
         }
-        ActivityPublisher publisher = activity ? ActivityPublisher.open(bootstrap, topic, null) : null;
+        ActivityPublisher publisher = activity ? ActivityPublisher.open(new io.pulse.model.settings.KafkaClient(bootstrap, kafkaProperties), topic, null) : null;
         long[] kinds = new long[ActivityKind.values().length];
         long sent = 0;
         long hostileSent = 0;

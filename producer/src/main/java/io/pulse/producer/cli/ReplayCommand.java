@@ -35,6 +35,10 @@ final class ReplayCommand implements Callable<Integer> {
             defaultValue = "${env:PULSE_KAFKA_BOOTSTRAP:-127.0.0.1:59092}")
     String bootstrap;
 
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property (repeatable), "
+            + "e.g. security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.jaas.config=..., ssl.truststore.location=...")
+    java.util.Map<String, String> kafkaProperties = new java.util.TreeMap<>();
+
     @Option(names = "--topic", description = "Topic. Default: ${DEFAULT-VALUE}", defaultValue = Topics.USER_ACTIVITY)
     String topic;
 
@@ -53,7 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
         List<ReplayLine> rejected = new ArrayList<>();
         AtomicLong accepted = new AtomicLong();
         ActivityPublisher publisher = dryRun ? null
-                : ActivityPublisher.open(bootstrap, topic, "pulse-replay-" + UUID.randomUUID());
+                : ActivityPublisher.open(new io.pulse.model.settings.KafkaClient(bootstrap, kafkaProperties), topic, "pulse-replay-" + UUID.randomUUID());
         try (ProgressLine progress = new ProgressLine(System.err,
                 () -> String.format("replay: %d lines sent, %d rejected", accepted.get(), rejected.size()))) {
             if (publisher != null) {

@@ -1,5 +1,6 @@
 package io.pulse.producer.kafka;
 
+import io.pulse.model.settings.KafkaClient;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -38,9 +39,14 @@ public final class ActivityPublisher implements AutoCloseable {
 
     /** Checks the broker and the topic, then opens the producer (transactional when an id is given). */
     public static ActivityPublisher open(String bootstrap, String topic, String transactionalId) {
-        checkReachable(bootstrap, topic);
+        return open(KafkaClient.of(bootstrap), topic, transactionalId);
+    }
+
+    /** As {@link #open(String, String, String)}, with the client properties (SASL, SSL, ...) of {@code kafka}. */
+    public static ActivityPublisher open(KafkaClient kafka, String topic, String transactionalId) {
+        String bootstrap = kafka.bootstrap();
+        checkReachable(kafka, topic);
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -49,6 +55,7 @@ public final class ActivityPublisher implements AutoCloseable {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        props.putAll(kafka.clientProperties()); // bootstrap.servers and the user's properties win
         if (transactionalId != null) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
             props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
@@ -60,9 +67,14 @@ public final class ActivityPublisher implements AutoCloseable {
         return new ActivityPublisher(producer, topic, transactionalId != null);
     }
 
-    static void checkReachable(String bootstrap, String topic) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    static void checkReachable(KafkaClient kafka, String topic) {
+        String bootstrap = kafka.bootstrap();
+        try {
+            kafka.check(CONNECT_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            throw new KafkaUnavailableException(e.getMessage() + " (the local stack: ./pulse up; another cluster: --bootstrap HOST:PORT)");
+        }
+        Properties props = kafka.clientProperties();
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(CONNECT_TIMEOUT.toMillis()));
         try (Admin admin = Admin.create(props)) {

@@ -1,5 +1,6 @@
 package io.pulse.process.sink.kafka;
 
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.model.codec.UserEventCodec;
 import io.pulse.model.diagnostics.LateEvent;
 import io.pulse.process.model.DecodedRecord;
@@ -11,11 +12,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Kafka late_events and dead_letter, written transactionally: a restart never duplicates a record. */
 public final class DiagnosticsKafkaSinks {
-    private final String bootstrap;
+    private final KafkaClient kafka;
     private final String transactionalIdPrefix;
 
-    public DiagnosticsKafkaSinks(String bootstrap, String transactionalIdPrefix) {
-        this.bootstrap = bootstrap;
+    public DiagnosticsKafkaSinks(KafkaClient kafka, String transactionalIdPrefix) {
+        this.kafka = kafka;
         this.transactionalIdPrefix = transactionalIdPrefix;
     }
 
@@ -28,7 +29,7 @@ public final class DiagnosticsKafkaSinks {
     }
 
     private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer, String name) {
-        return ExactlyOnceKafkaSinks.create(bootstrap, transactionalIdPrefix + "-" + name, serializer);
+        return ExactlyOnceKafkaSinks.create(kafka, transactionalIdPrefix + "-" + name, serializer);
     }
 
     static final class LateEventSerializer implements KafkaRecordSerializationSchema<LateActivity> {

@@ -1,5 +1,6 @@
 package io.pulse.process.sink.kafka;
 
+import io.pulse.model.settings.KafkaClient;
 import io.pulse.process.sink.cassandra.CassandraUserEventsSink;
 import io.pulse.model.avro.EnrichedActivity;
 import io.pulse.model.codec.AvroSingleObjectCodec;
@@ -19,8 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class EnrichedActivityKafkaSink {
     private EnrichedActivityKafkaSink() {}
 
-    public static KafkaSink<Activity> create(String bootstrap, String topic, String transactionalIdPrefix) {
-        return ExactlyOnceKafkaSinks.create(bootstrap, transactionalIdPrefix + "-enriched",
+    public static KafkaSink<Activity> create(KafkaClient kafka, String topic, String transactionalIdPrefix) {
+        return ExactlyOnceKafkaSinks.create(kafka, transactionalIdPrefix + "-enriched",
                 new Serializer(topic, System::currentTimeMillis));
     }
 

@@ -1,5 +1,6 @@
 package io.pulse.process.sink.kafka;
 
+import io.pulse.model.settings.KafkaClient;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -9,7 +10,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 final class ExactlyOnceKafkaSinks {
     private ExactlyOnceKafkaSinks() {}
 
-    static <T> KafkaSink<T> create(String bootstrap, String transactionalIdPrefix, KafkaRecordSerializationSchema<T> serializer) {
+    static <T> KafkaSink<T> create(KafkaClient kafka, String transactionalIdPrefix, KafkaRecordSerializationSchema<T> serializer) {
         Properties producer = new Properties();
         // Longer than any checkpoint interval plus a restart; the stack's broker allows up to an hour.
         producer.setProperty("transaction.timeout.ms", "900000");
@@ -18,8 +19,9 @@ final class ExactlyOnceKafkaSinks {
         // requests (a profile of the whole pipeline had it at ~12% of all CPU samples with linger 0).
         producer.setProperty("linger.ms", "100");
         producer.setProperty("batch.size", "262144");
+        producer.putAll(kafka.clientProperties()); // the user's kafka.properties.* win
         return KafkaSink.<T>builder()
-                .setBootstrapServers(bootstrap)
+                .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

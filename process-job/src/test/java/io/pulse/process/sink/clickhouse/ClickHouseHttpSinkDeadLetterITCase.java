@@ -80,7 +80,7 @@ class ClickHouseHttpSinkDeadLetterITCase {
         ClickHouseHttpSink.Options options = new ClickHouseHttpSink.Options(stack.clickhouseUrl(), table, 100, Duration.ofMinutes(1), 2,
                 Duration.ofMillis(10));
         env.fromData(Types.STRING, rows.toArray(new String[0])).sinkTo(new ClickHouseHttpSink<String>(options, row -> row,
-                new SinkDeadLetters(stack.kafkaBootstrap(), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES)));
+                new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES)));
         env.execute("clickhouse-dead-letter-it");
     }
 

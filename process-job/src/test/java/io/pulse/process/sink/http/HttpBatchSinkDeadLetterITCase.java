@@ -57,7 +57,7 @@ class HttpBatchSinkDeadLetterITCase {
         HttpBatchSink.Options options = new HttpBatchSink.Options("http://127.0.0.1:" + external.port() + "/events", 25,
                 Duration.ofSeconds(5), 3, Duration.ofMillis(5), Duration.ofMillis(100));
         env.fromData(Types.STRING, events.toArray(new String[0])).sinkTo(new HttpBatchSink<String>(options, e -> e,
-                new SinkDeadLetters(stack.kafkaBootstrap(), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES)));
+                new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES)));
         env.execute("http-dead-letter-it"); // finishes: the refused event does not fail the job
 
         List<String> delivered = new ArrayList<>();

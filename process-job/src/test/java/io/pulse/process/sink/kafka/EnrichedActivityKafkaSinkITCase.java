@@ -30,7 +30,7 @@ class EnrichedActivityKafkaSinkITCase {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(1);
             env.enableCheckpointing(500);
-            env.fromData(Activity.TYPE, events).sinkTo(EnrichedActivityKafkaSink.create(stack.kafkaBootstrap(), topic.name(),
+            env.fromData(Activity.TYPE, events).sinkTo(EnrichedActivityKafkaSink.create(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), topic.name(),
                     "enriched-it-" + UUID.randomUUID()));
             env.execute("enriched-activity-it");
 

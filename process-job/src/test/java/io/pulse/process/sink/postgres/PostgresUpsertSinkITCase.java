@@ -61,7 +61,7 @@ class PostgresUpsertSinkITCase {
 
     private PostgresUpsertSinks sinks() {
         return new PostgresUpsertSinks(db.jdbcUrl(), db.user(), "", BATCH_SIZE, Duration.ofMinutes(1), 2, Duration.ofMillis(10),
-                new SinkDeadLetters(stack.kafkaBootstrap(), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES));
+                new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES));
     }
 
     /** Runs a bounded job writing {@code rows} in this order; returns normally only if the job finished. */
