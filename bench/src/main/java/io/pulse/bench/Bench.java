@@ -100,6 +100,21 @@ public final class Bench {
             return result;
         }
 
+        /** A benchmark over a topic of its own: created, filled with {@code events}, given to {@code body}, deleted. */
+        int overFilledTopic(String name, int partitions, long events, TopicBody body) throws Exception {
+            String topic = "bench-" + name + "-" + stamp;
+            createTopics(Map.of(topic, partitions));
+            try {
+                fill(topic, events);
+                Path result = result(name);
+                body.run(topic, result);
+                System.err.println("results: " + result);
+                return 0;
+            } finally {
+                deleteTopics(topic);
+            }
+        }
+
         /** Fills a topic with the benchmarks' usual events (seeded, 2,000 users, 1% late, 0.1% malformed, Avro). */
         void fill(String topic, long events) throws Exception {
             System.err.printf("bench: writing %d events to %s ...%n", events, topic);
@@ -107,6 +122,10 @@ public final class Bench {
                     "--seed", "1", "--users", "2000", "--start-time", "2025-01-01T00:00:00Z", "--late-share", "0.01",
                     "--malformed-share", "0.001", "--format", "avro"));
         }
+    }
+
+    interface TopicBody {
+        void run(String topic, Path result) throws Exception;
     }
 
     static String javaBin() {
@@ -218,21 +237,13 @@ public final class Bench {
             if (!List.of("rocksdb", "hashmap").contains(stateBackend)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--state-backend must be rocksdb or hashmap, got '" + stateBackend + "'");
             }
-            String topic = "bench-process-" + stack.stamp;
-            stack.createTopics(Map.of(topic, 2));
-            try {
-                stack.fill(topic, events);
+            return stack.overFilledTopic("process", 2, events, (topic, result) -> {
                 System.err.println("bench process: measuring (warm-up rounds, then 3 alternating rounds) ...");
-                Path result = stack.result("process");
                 ProcessBenchmark.main(new String[] {stack.bootstrap, topic, Long.toString(events), stack.stackPids, result.toString(), stateBackend});
-                System.err.println("results: " + result);
                 if (sparkClasspath != null) {
                     SparkPeerRun.run(stack, sparkClasspath, topic, events, stack.results.resolve("spark-" + stack.stamp + ".json"));
                 }
-                return 0;
-            } finally {
-                stack.deleteTopics(topic);
-            }
+            });
         }
     }
 
@@ -243,17 +254,8 @@ public final class Bench {
 
         @Override
         public Integer call() throws Exception {
-            String topic = "bench-scale-" + stack.stamp;
-            stack.createTopics(Map.of(topic, 4));
-            try {
-                stack.fill(topic, events);
-                Path result = stack.result("scale");
-                ScaleBenchmark.main(new String[] {stack.bootstrap, topic, Long.toString(events), stack.stackPids, result.toString()});
-                System.err.println("results: " + result);
-                return 0;
-            } finally {
-                stack.deleteTopics(topic);
-            }
+            return stack.overFilledTopic("scale", 4, events,
+                    (topic, result) -> ScaleBenchmark.run(stack.bootstrap, topic, events, StackCpu.parse(stack.stackPids), result));
         }
     }
 
@@ -280,18 +282,8 @@ public final class Bench {
 
         @Override
         public Integer call() throws Exception {
-            String topic = "bench-pipeline-backlog-" + stack.stamp;
-            stack.createTopics(Map.of(topic, 2));
-            try {
-                stack.fill(topic, events);
-                Path result = stack.result("pipeline");
-                PipelineBenchmark.main(new String[] {result.toString(), stack.producerJar.toString(), cassandraDdl.toString(),
-                        Long.toString(events), Integer.toString(seconds), stack.stackPids, topic});
-                System.err.println("results: " + result);
-                return 0;
-            } finally {
-                stack.deleteTopics(topic);
-            }
+            return stack.overFilledTopic("pipeline", 2, events, (topic, result) -> PipelineBenchmark.main(new String[] {result.toString(),
+                    stack.producerJar.toString(), cassandraDdl.toString(), Long.toString(events), Integer.toString(seconds), stack.stackPids, topic}));
         }
     }
 

@@ -28,12 +28,8 @@ public final class ScaleBenchmark {
 
     record Point(int taskManagers, int parallelism, Run job, Run source) {}
 
-    public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
-        String topic = args[1];
-        long events = Long.parseLong(args[2]);
-        StackCpu cpu = StackCpu.parse(args[3]);
-        Path result = Path.of(args[4]);
+    /** Every layout over {@code topic} ({@code events} records); the results to {@code result}. */
+    static void run(String bootstrap, String topic, long events, StackCpu cpu, Path result) throws Exception {
         List<Point> points = new ArrayList<>();
         for (int tms : TASK_MANAGERS) {
             try (BenchCluster cluster = BenchCluster.start(tms, SLOTS)) {

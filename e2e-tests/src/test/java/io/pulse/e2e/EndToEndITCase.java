@@ -104,19 +104,12 @@ class EndToEndITCase {
         List<Event> late = prefixed(Datasets.lateEvents(T0), run);
         List<Event> closers = List.of(new Event(run + "closer-0", run + "closer-0", "click", T0 + 180 * MINUTE, "Web", null),
                 new Event(run + "closer-1", run + "closer-1", "click", T0 + 180 * MINUTE, "Web", null));
-        Random jitter = new Random(11);
-        Map<String, Long> arrival = new TreeMap<>();
-        onTime.forEach(e -> arrival.put(e.id(), e.time() + jitter.nextInt(60_000)));
-        List<Event> sendOrder = new ArrayList<>(onTime);
-        sendOrder.sort(Comparator.comparingLong(e -> arrival.get(e.id())));
+        List<Event> sendOrder = arrivalOrder(onTime, 11);
         List<Event> part1 = sendOrder.subList(0, sendOrder.size() * 2 / 5);
         List<Event> part2 = sendOrder.subList(sendOrder.size() * 2 / 5, sendOrder.size());
 
-        List<String> contentIds = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
-        Map<String, String[]> content = new LinkedHashMap<>();
-        for (int i = 0; i < contentIds.size(); i++) {
-            content.put(contentIds.get(i), new String[] {"Title " + i + " " + run, i % 2 == 0 ? "video" : "podcast"});
-        }
+        Map<String, String[]> content = content(run, 3);
+        List<String> contentIds = List.copyOf(content.keySet());
         String missing = UUID.randomUUID().toString();
         List<EngagementChange> changesA = engagement(run, contentIds, missing, T0, T0 + 15 * MINUTE, 1);
         List<EngagementChange> changesB = engagement(run, contentIds, missing, T0 + 15 * MINUTE, T0 + 30 * MINUTE, 2);
@@ -331,6 +324,25 @@ class EndToEndITCase {
                 "--lake.dir", lake.toString(), "--checkpoint.interval", "2s"));
         args.addAll(List.of(more));
         return args;
+    }
+
+    /** The events in the order they arrive: each up to a minute after its event time (seeded). */
+    static List<Event> arrivalOrder(List<Event> events, long seed) {
+        Random jitter = new Random(seed);
+        Map<String, Long> arrival = new TreeMap<>();
+        events.forEach(e -> arrival.put(e.id(), e.time() + jitter.nextInt(60_000)));
+        List<Event> order = new ArrayList<>(events);
+        order.sort(Comparator.comparingLong(e -> arrival.get(e.id())));
+        return order;
+    }
+
+    /** {@code n} content rows of a run, id to {title, content_type}, in insertion order. */
+    static Map<String, String[]> content(String run, int n) {
+        Map<String, String[]> content = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            content.put(UUID.randomUUID().toString(), new String[] {"Title " + i + " " + run, i % 2 == 0 ? "video" : "podcast"});
+        }
+        return content;
     }
 
     static List<Event> prefixed(List<Event> events, String run) {

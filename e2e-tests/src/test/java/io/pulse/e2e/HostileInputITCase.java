@@ -31,12 +31,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -96,17 +93,10 @@ class HostileInputITCase {
         onTime.add(new Event(run + "same-1", run + "same", "logout", T0 + 10 * MINUTE, "Web", null));
         onTime.add(new Event(run + "same-2", run + "same", "session_end", T0 + 10 * MINUTE, "Web", null));
         List<Event> closers = List.of(new Event(run + "closer-0", run + "closer-0", "click", T0 + 180 * MINUTE, "Web", null));
-        Random jitter = new Random(21);
-        Map<String, Long> arrival = new TreeMap<>();
-        onTime.forEach(e -> arrival.put(e.id(), e.time() + jitter.nextInt(60_000)));
-        List<Event> sendOrder = new ArrayList<>(onTime);
-        sendOrder.sort(Comparator.comparingLong(e -> arrival.get(e.id())));
+        List<Event> sendOrder = EndToEndITCase.arrivalOrder(onTime, 21);
 
-        List<String> contentIds = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-        Map<String, String[]> content = new LinkedHashMap<>();
-        for (int i = 0; i < contentIds.size(); i++) {
-            content.put(contentIds.get(i), new String[] {"Title " + i + " " + run, i % 2 == 0 ? "video" : "podcast"});
-        }
+        Map<String, String[]> content = EndToEndITCase.content(run, 2);
+        List<String> contentIds = List.copyOf(content.keySet());
         List<EngagementChange> changes = EndToEndITCase.engagement(run, contentIds, UUID.randomUUID().toString(), T0, T0 + 15 * MINUTE, 3);
         EngagementChange engagementCloser = new EngagementChange(UUID.randomUUID().toString(), contentIds.get(0), run + "-closer",
                 "view", T0 + 300 * MINUTE, false);

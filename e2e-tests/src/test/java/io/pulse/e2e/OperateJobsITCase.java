@@ -26,13 +26,9 @@ import java.sql.Connection;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -108,22 +104,37 @@ class OperateJobsITCase {
             List<Event> late = EndToEndITCase.prefixed(Datasets.lateEvents(T0), run);
             List<Event> closers = List.of(new Event(run + "closer-0", run + "closer-0", "click", T0 + 180 * MINUTE, "Web", null),
                     new Event(run + "closer-1", run + "closer-1", "click", T0 + 180 * MINUTE, "Web", null));
-            Random jitter = new Random(13);
-            Map<String, Long> arrival = new TreeMap<>();
-            onTime.forEach(e -> arrival.put(e.id(), e.time() + jitter.nextInt(60_000)));
-            List<Event> sendOrder = new ArrayList<>(onTime);
-            sendOrder.sort(Comparator.comparingLong(e -> arrival.get(e.id())));
-            List<String> contentIds = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-            Map<String, String[]> content = new LinkedHashMap<>();
-            for (int i = 0; i < contentIds.size(); i++) {
-                content.put(contentIds.get(i), new String[] {"Title " + i + " " + run, i % 2 == 0 ? "video" : "podcast"});
-            }
+            List<Event> sendOrder = EndToEndITCase.arrivalOrder(onTime, 13);
+            Map<String, String[]> content = EndToEndITCase.content(run, 2);
+            List<String> contentIds = List.copyOf(content.keySet());
             String missing = UUID.randomUUID().toString();
             return new Scenario(run, run + ":", onTime, late, closers, sendOrder.subList(0, sendOrder.size() * 2 / 5),
                     sendOrder.subList(sendOrder.size() * 2 / 5, sendOrder.size()), content,
                     EndToEndITCase.engagement(run, contentIds, missing, T0, T0 + 15 * MINUTE, 5),
                     EndToEndITCase.engagement(run, contentIds, missing, T0 + 15 * MINUTE, T0 + 30 * MINUTE, 6),
                     new EngagementChange(UUID.randomUUID().toString(), contentIds.get(0), run + "-closer", "view", T0 + 300 * MINUTE, false));
+        }
+    }
+
+    /** A run's scratch topics (activity, engagement, enriched, late, dead letters), deleted on close. */
+    private record RunTopics(ScratchTopic activity, ScratchTopic engagement, ScratchTopic enriched, ScratchTopic late, ScratchTopic dead)
+            implements AutoCloseable {
+        static RunTopics create(String prefix) {
+            var stack = EndToEndITCase.stack;
+            return new RunTopics(ScratchTopic.create(stack, prefix + "-activity", 2), ScratchTopic.create(stack, prefix + "-engagement", 2),
+                    ScratchTopic.create(stack, prefix + "-enriched", 2), ScratchTopic.create(stack, prefix + "-late", 1),
+                    ScratchTopic.create(stack, prefix + "-dead", 1));
+        }
+
+        List<String> processArgs(Scenario s, ScratchDatabase db, Path lake) {
+            return EndToEndITCase.processArgs(s.run(), s.prefix(), db, activity, engagement, enriched, late, dead, lake);
+        }
+
+        @Override
+        public void close() {
+            for (ScratchTopic topic : List.of(activity, engagement, enriched, late, dead)) {
+                topic.close();
+            }
         }
     }
 
@@ -150,11 +161,7 @@ class OperateJobsITCase {
         var flink = EndToEndITCase.flink;
         Path lake = EndToEndITCase.servers.sharedDirectory("lake-" + s.run());
         try (ScratchDatabase db = ScratchDatabase.create(stack, "ops");
-             ScratchTopic activity = ScratchTopic.create(stack, "ops-activity", 2);
-             ScratchTopic engagementTopic = ScratchTopic.create(stack, "ops-engagement", 2);
-             ScratchTopic enriched = ScratchTopic.create(stack, "ops-enriched", 2);
-             ScratchTopic lateTopic = ScratchTopic.create(stack, "ops-late", 1);
-             ScratchTopic dead = ScratchTopic.create(stack, "ops-dead", 1);
+             RunTopics topics = RunTopics.create("ops");
              KafkaProducer<byte[], byte[]> kafka = io.pulse.process.TestJobs.kafkaProducer(stack.kafkaBootstrap());
              Connection pg = db.connect();
              CqlSession cassandra = CqlSession.builder().addContactPoint(new InetSocketAddress(stack.cassandraHost(), stack.cassandraPort()))
@@ -162,9 +169,10 @@ class OperateJobsITCase {
              Jedis redis = new Jedis(stack.redisHost(), stack.redisPort())) {
             EndToEndITCase.insertContent(pg, s.content());
             List<String> submitIngest = new ArrayList<>(List.of("submit", "ingest-job"));
-            submitIngest.addAll(EndToEndITCase.ingestArgs(s.run(), db, engagementTopic));
+            submitIngest.addAll(EndToEndITCase.ingestArgs(s.run(), db, topics.engagement()));
             List<String> submitProcess = new ArrayList<>(List.of("submit", "process-job", "--parallelism", "4"));
-            submitProcess.addAll(EndToEndITCase.processArgs(s.run(), s.prefix(), db, activity, engagementTopic, enriched, lateTopic, dead, lake));
+            submitProcess.addAll(topics.processArgs(s, db, lake));
+            ScratchTopic activity = topics.activity();
             String ingest = jobIdIn(pulse(submitIngest.toArray(String[]::new)));
             String process = jobIdIn(pulse(submitProcess.toArray(String[]::new)));
             try {
@@ -201,7 +209,7 @@ class OperateJobsITCase {
                 lateAndClosers(s, kafka, activity, process);
                 EndToEndITCase.applyEngagement(pg, List.of(s.engagementCloser()));
                 EndToEndITCase.verifyEverySink(s.run(), s.prefix(), s.onTime(), s.late(), s.closers(), concat(s.changesA(), s.changesB()),
-                        s.engagementCloser(), s.content(), pg, cassandra, redis, lake, enriched, lateTopic);
+                        s.engagementCloser(), s.content(), pg, cassandra, redis, lake, topics.enriched(), topics.late());
             } finally {
                 EndToEndITCase.cancelQuietly(ingest);
                 EndToEndITCase.cancelQuietly(process);
@@ -216,16 +224,13 @@ class OperateJobsITCase {
         var stack = EndToEndITCase.stack;
         Path lake = EndToEndITCase.servers.sharedDirectory("lake-" + s.run());
         try (ScratchDatabase db = ScratchDatabase.create(stack, "downup");
-             ScratchTopic activity = ScratchTopic.create(stack, "downup-activity", 2);
-             ScratchTopic engagementTopic = ScratchTopic.create(stack, "downup-engagement", 2);
-             ScratchTopic enriched = ScratchTopic.create(stack, "downup-enriched", 2);
-             ScratchTopic lateTopic = ScratchTopic.create(stack, "downup-late", 1);
-             ScratchTopic dead = ScratchTopic.create(stack, "downup-dead", 1)) {
+             RunTopics topics = RunTopics.create("downup")) {
+            ScratchTopic activity = topics.activity();
             try (Connection pg = db.connect()) {
                 EndToEndITCase.insertContent(pg, s.content());
             }
             List<String> submitProcess = new ArrayList<>(List.of("submit", "process-job", "--sinks", "postgres"));
-            submitProcess.addAll(EndToEndITCase.processArgs(s.run(), s.prefix(), db, activity, engagementTopic, enriched, lateTopic, dead, lake));
+            submitProcess.addAll(topics.processArgs(s, db, lake));
             String process = jobIdIn(pulse(submitProcess.toArray(String[]::new)));
             try {
                 EndToEndITCase.replay(activity.name(), s.part1(), s.run() + "-1");

@@ -5,11 +5,6 @@ import io.pulse.process.sink.http.HttpBatchSink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pulse.infra.LocalStack;
-import io.pulse.infra.StackEndpoints;
-import io.pulse.infra.testing.ScratchTopic;
-import io.pulse.mock.MockExternalServer;
-import io.pulse.model.diagnostics.DeadLetter;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -23,21 +18,16 @@ import org.junit.jupiter.api.Test;
  * fault: the job fails with the store's answer instead of dead-lettering every row.
  */
 class SinkMisconfigurationITCase {
-    private MockExternalServer external;
-    private ScratchTopic deadLetterTopic;
-    private StackEndpoints stack;
+    private SinkTestServers servers;
 
     @BeforeEach
     void start() throws Exception {
-        stack = LocalStack.sharedEndpoints();
-        external = MockExternalServer.startOnFreePort();
-        deadLetterTopic = ScratchTopic.create(stack, "misconfigured-it", 1);
+        servers = SinkTestServers.start("misconfigured-it");
     }
 
     @AfterEach
     void stop() {
-        external.close();
-        deadLetterTopic.close();
+        servers.close();
     }
 
     private StreamExecutionEnvironment env() {
@@ -49,27 +39,27 @@ class SinkMisconfigurationITCase {
     }
 
     private SinkDeadLetters deadLetters() {
-        return new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES);
+        return servers.deadLetters();
     }
 
     @Test
     void aWrongHttpPathFailsTheJobAndDeadLettersNothing() {
         StreamExecutionEnvironment env = env();
-        HttpBatchSink.Options options = new HttpBatchSink.Options("http://127.0.0.1:" + external.port() + "/no-such-path", 10,
+        HttpBatchSink.Options options = new HttpBatchSink.Options("http://127.0.0.1:" + servers.external.port() + "/no-such-path", 10,
                 Duration.ofSeconds(5), 2, Duration.ofMillis(5), Duration.ofMillis(50));
         env.fromData(Types.STRING, "{\"event_id\":\"a\"}", "{\"event_id\":\"b\"}").sinkTo(new HttpBatchSink<String>(options, e -> e, deadLetters()));
         assertThatThrownBy(() -> env.execute("http-misconfigured-it")).hasStackTraceContaining("HTTP 404");
-        assertThat(deadLetterTopic.readAll()).isEmpty();
+        assertThat(servers.deadLetterTopic.readAll()).isEmpty();
     }
 
     @Test
     void aMissingClickHouseTableFailsTheJobAndDeadLettersNothing() {
         StreamExecutionEnvironment env = env();
-        ClickHouseHttpSink.Options options = new ClickHouseHttpSink.Options(stack.clickhouseUrl(), "pulse.no_such_table", 10,
+        ClickHouseHttpSink.Options options = new ClickHouseHttpSink.Options(servers.stack.clickhouseUrl(), "pulse.no_such_table", 10,
                 Duration.ofSeconds(1), 2, Duration.ofMillis(5));
         env.fromData(Types.STRING, "{\"event_id\":\"a\"}", "{\"event_id\":\"b\"}")
                 .sinkTo(new ClickHouseHttpSink<String>(options, e -> e, deadLetters()));
         assertThatThrownBy(() -> env.execute("clickhouse-misconfigured-it")).hasStackTraceContaining("no_such_table");
-        assertThat(deadLetterTopic.readAll()).isEmpty();
+        assertThat(servers.deadLetterTopic.readAll()).isEmpty();
     }
 }

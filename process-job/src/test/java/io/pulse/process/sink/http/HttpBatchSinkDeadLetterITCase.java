@@ -1,13 +1,9 @@
 package io.pulse.process.sink.http;
 
-import io.pulse.process.sink.SinkDeadLetters;
+import io.pulse.process.sink.SinkTestServers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pulse.infra.LocalStack;
-import io.pulse.infra.StackEndpoints;
-import io.pulse.infra.testing.ScratchTopic;
-import io.pulse.mock.MockExternalServer;
 import io.pulse.model.diagnostics.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,21 +22,16 @@ import org.junit.jupiter.api.Test;
  * stack's Kafka, a topic of its own), and every other event is delivered.
  */
 class HttpBatchSinkDeadLetterITCase {
-    private MockExternalServer external;
-    private ScratchTopic deadLetterTopic;
-    private StackEndpoints stack;
+    private SinkTestServers servers;
 
     @BeforeEach
     void start() throws Exception {
-        stack = LocalStack.sharedEndpoints();
-        external = MockExternalServer.startOnFreePort();
-        deadLetterTopic = ScratchTopic.create(stack, "dead-letter-it", 1);
+        servers = SinkTestServers.start("dead-letter-it");
     }
 
     @AfterEach
     void stop() {
-        external.close();
-        deadLetterTopic.close();
+        servers.close();
     }
 
     @Test
@@ -54,19 +45,19 @@ class HttpBatchSinkDeadLetterITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
-        HttpBatchSink.Options options = new HttpBatchSink.Options("http://127.0.0.1:" + external.port() + "/events", 25,
+        HttpBatchSink.Options options = new HttpBatchSink.Options("http://127.0.0.1:" + servers.external.port() + "/events", 25,
                 Duration.ofSeconds(5), 3, Duration.ofMillis(5), Duration.ofMillis(100));
         env.fromData(Types.STRING, events.toArray(new String[0])).sinkTo(new HttpBatchSink<String>(options, e -> e,
-                new SinkDeadLetters(io.pulse.model.settings.KafkaClient.of(stack.kafkaBootstrap()), deadLetterTopic.name(), DeadLetter.DEFAULT_MAX_PAYLOAD_BYTES)));
+                servers.deadLetters()));
         env.execute("http-dead-letter-it"); // finishes: the refused event does not fail the job
 
         List<String> delivered = new ArrayList<>();
-        for (JsonNode e : external.ledger().events()) {
+        for (JsonNode e : servers.external.ledger().events()) {
             delivered.add(e.get("event_id").asText());
         }
         assertThat(delivered).hasSize(50).doesNotHaveDuplicates().contains("e-0", "e-16", "e-17", "e-49");
 
-        List<ConsumerRecord<byte[], byte[]>> records = deadLetterTopic.awaitRecords(1, Duration.ofSeconds(30));
+        List<ConsumerRecord<byte[], byte[]>> records = servers.deadLetterTopic.awaitRecords(1, Duration.ofSeconds(30));
         assertThat(records).hasSize(1);
         DeadLetter letter = DeadLetter.fromJson(records.get(0).value());
         assertThat(letter.reason()).isEqualTo("SINK_REJECTED");
