@@ -54,6 +54,10 @@ cmd_submit() {
   [ -z "$running" ] || die "$module is running already ($name, job $running): stop it first with ./pulse stop $module, or use ./pulse upgrade $module"
   local jar; jar=$(module_jar "$module" "$module-*-job.jar") || exit 1
   load_stack_env
+  # The secure stack's logins and CA for the job; flags given here win over them.
+  local stack_settings=()
+  [ -n "${PULSE_STACK_SETTINGS_DIR:-}" ] && [ -f "$PULSE_STACK_SETTINGS_DIR/$module.settings" ] \
+    && stack_settings=(--settings "$PULSE_STACK_SETTINGS_DIR/$module.settings")
   local flags=(-d -m "127.0.0.1:$FLINK_REST_PORT")
   [ -n "$parallelism" ] && flags+=(-p "$parallelism")
   [ -n "$from" ] && flags+=(-s "$from")
@@ -64,7 +68,7 @@ cmd_submit() {
   # shellcheck disable=SC2046
   out=$(FLINK_CONF_DIR="$(svc_dir flink)/conf" "$(java_bin)" $(flink_java_opts) \
     -Dlog.file="$(svc_dir flink)/logs/client.log" -Dlog4j.configurationFile="file:$(svc_dir flink)/conf/log4j.properties" \
-    -cp "$PULSE_LIB/flink/*" org.apache.flink.client.cli.CliFrontend run "${flags[@]}" "$jar" "${settings[@]}" 2>&1)
+    -cp "$PULSE_LIB/flink/*" org.apache.flink.client.cli.CliFrontend run "${flags[@]}" "$jar" "${stack_settings[@]}" "${settings[@]}" 2>&1)
   local rc=$?
   printf '%s\n' "$out" > "$(job_dir "$module")/submit.log"
   if [ $rc -ne 0 ]; then
@@ -74,7 +78,10 @@ cmd_submit() {
        --sinks, or an operator whose uid changed). Resume with the settings and version that wrote it, or drop that
        state on purpose with --allow-non-restored. Flink's words: $(job_dir "$module")/submit.log"
     fi
-    die "flink run of $module failed: $(grep '^Caused by: ' <<<"$out" | tail -1 | cut -c1-400)
+    # The job's own words first (its main() says what to fix), else Flink's deepest cause.
+    local why; why=$(grep -o 'The main method caused an error: .*' <<<"$out" | head -1 | sed 's/^The main method caused an error: //')
+    [ -n "$why" ] || why=$(grep '^Caused by: ' <<<"$out" | tail -1)
+    die "flink run of $module failed: $(cut -c1-700 <<<"$why")
        (whole output: $(job_dir "$module")/submit.log; client log: $(svc_dir flink)/logs/client.log)"
   fi
   grep -v '^\s*$' <<<"$out" | grep -iv "^Job has been submitted" >&2

@@ -10,6 +10,9 @@
 #   PULSE_UP_TIMEOUT   seconds each server may take to become ready   (default: 180)
 #   PULSE_PG_WAL_LEVEL wal_level of a new PostgreSQL data dir; only tests of the CDC preflight
 #                      change it                                      (default: logical)
+#   PULSE_SECURE       1 = every store asks for a login and speaks TLS only, like a managed cluster: a generated
+#                      password and a local CA in $PULSE_HOME/secrets, the jobs' settings for them in
+#                      $PULSE_HOME/secrets/<job>.settings. Fixed when a stack is first created (default: 0)
 #   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on FLINK_PROM_PORT_JM and FLINK_PROM_PORT_TM (ports.properties);
 #                      it binds every interface, so it is off by default (default: 0)
 
@@ -112,6 +115,7 @@ ensure_packages() {
   command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages: ${missing[*]}. Install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
@@ -138,6 +142,72 @@ ensure_server_jars() {
       || { tail -20 "$PULSE_HOME/resolve-$server.log" >&2; die "could not resolve the $server jars (log: $PULSE_HOME/resolve-$server.log); is Maven Central reachable?"; }
     echo "$wanted" > "$PULSE_LIB/$server/.resolved"
   done
+}
+
+# ---------------------------------------------------------------- secure mode (PULSE_SECURE=1)
+
+SECRETS_DIR=$PULSE_HOME/secrets
+secure() { [ "$(cat "$PULSE_HOME/mode" 2>/dev/null || echo "${PULSE_SECURE:-0}")" = 1 ]; }
+secret() { cat "$SECRETS_DIR/password"; }
+
+# A stack keeps the mode it was created with: its data dirs hold users and configuration of that mode.
+ensure_mode() {
+  local want=${PULSE_SECURE:-}
+  if [ -f "$PULSE_HOME/mode" ]; then
+    [ -z "$want" ] || [ "$want" = "$(cat "$PULSE_HOME/mode")" ] \
+      || die "this stack ($PULSE_HOME) was created with PULSE_SECURE=$(cat "$PULSE_HOME/mode"); to change it: ./pulse down && rm -rf $PULSE_HOME, or use another PULSE_HOME"
+  else
+    if [ "${want:-0}" = 1 ] && [ -d "$PULSE_HOME/kafka/data" ]; then
+      die "this stack ($PULSE_HOME) has data from a stack without PULSE_SECURE; to make it secure: ./pulse down && rm -rf $PULSE_HOME, or use another PULSE_HOME"
+    fi
+    echo "${want:-0}" > "$PULSE_HOME/mode"
+  fi
+  secure || return 0
+  [ -f "$SECRETS_DIR/process-job.settings" ] && return 0
+  log "secure mode: generating a password and a local CA in $SECRETS_DIR ..."
+  mkdir -p "$SECRETS_DIR"; chmod 700 "$SECRETS_DIR"
+  (
+    cd "$SECRETS_DIR" || exit 1
+    umask 077
+    openssl rand -hex 16 > password
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Pulse local stack CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.pem 2>/dev/null
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name server -passout "pass:$(cat password)" -out server.p12
+    chmod 644 ca.pem
+  ) || die "could not generate the secure stack's certificates with openssl (in $SECRETS_DIR)"
+  local pw; pw=$(secret)
+  cat > "$SECRETS_DIR/kafka-client.properties" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="pulse" password="$pw";
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECRETS_DIR/ca.pem
+EOF
+  local postgres kafka
+  kafka=$(sed 's/^/kafka.properties./' "$SECRETS_DIR/kafka-client.properties")
+  postgres=$(printf '%s\n' "postgres.user=postgres" "postgres.password=$pw" "postgres.sslmode=verify-full" "postgres.sslrootcert=$SECRETS_DIR/ca.pem")
+  printf '%s\n' "# The ingest job's settings for the secure local stack (./pulse submit passes this file)." "$kafka" "$postgres" \
+    > "$SECRETS_DIR/ingest-job.settings"
+  {
+    printf '%s\n' "# The process job's settings for the secure local stack (./pulse submit passes this file)." "$kafka" "$postgres"
+    cat <<EOF
+cassandra.username=pulse
+cassandra.password=$pw
+cassandra.tls=true
+cassandra.tls.ca=$SECRETS_DIR/ca.pem
+redis.user=pulse
+redis.password=$pw
+redis.tls=true
+redis.tls.ca=$SECRETS_DIR/ca.pem
+clickhouse.user=pulse
+clickhouse.password=$pw
+clickhouse.tls.ca=$SECRETS_DIR/ca.pem
+EOF
+  } > "$SECRETS_DIR/process-job.settings"
+  chmod 600 "$SECRETS_DIR"/*.settings "$SECRETS_DIR/kafka-client.properties"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -176,7 +246,21 @@ start_postgres() {
   mkdir -p "$sock"
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$sock"
   if [ ! -f "$data/PG_VERSION" ]; then
-    as_pg "'$PG_BIN/initdb' -D '$data' -U postgres -A trust -E UTF8 --locale=C.UTF-8" >"$(svc_dir postgres)/initdb.log" 2>&1 || return 1
+    local auth="-A trust"
+    if secure; then # the postgres user's password from the secrets; TLS with the stack's server certificate
+      secret > "$sock/pwfile"; [ "$(id -u)" -eq 0 ] && chown postgres "$sock/pwfile"
+      auth="-A scram-sha-256 --pwfile='$sock/pwfile'"
+    fi
+    as_pg "'$PG_BIN/initdb' -D '$data' -U postgres $auth -E UTF8 --locale=C.UTF-8" >"$(svc_dir postgres)/initdb.log" 2>&1 || return 1
+    rm -f "$sock/pwfile"
+    if secure; then
+      cp "$SECRETS_DIR/server.pem" "$SECRETS_DIR/server.key" "$data/"
+      [ "$(id -u)" -eq 0 ] && chown postgres "$data/server.pem" "$data/server.key"
+      chmod 600 "$data/server.key"
+      printf '%s\n' "local all all scram-sha-256" "hostssl all all 127.0.0.1/32 scram-sha-256" \
+        "hostssl replication all 127.0.0.1/32 scram-sha-256" > "$data/pg_hba.conf"
+      printf '%s\n' "ssl = on" "ssl_cert_file = 'server.pem'" "ssl_key_file = 'server.key'" >> "$data/postgresql.conf"
+    fi
     cat >> "$data/postgresql.conf" <<EOF
 # Pulse local stack
 port = $PG_PORT
@@ -204,7 +288,13 @@ stop_postgres() {
   return 0
 }
 
-psql_pulse() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+psql_pulse() {
+  if secure; then
+    PGPASSWORD=$(secret) PGSSLMODE=verify-full PGSSLROOTCERT=$SECRETS_DIR/ca.pem psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+  else
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+  fi
+}
 
 apply_postgres_ddl() {
   psql_pulse -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1 \
@@ -217,24 +307,41 @@ apply_postgres_ddl() {
 redis_ports() { echo "$REDIS_PORT"; }
 redis_endpoint() { echo "redis://127.0.0.1:$REDIS_PORT"; }
 redis_hint() { echo "check that redis-server is installed (apt-get install redis-server) and port $REDIS_PORT is free"; }
-redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+redis_cli() { # secure: TLS and the pulse ACL user
+  if secure; then
+    REDISCLI_AUTH=$(secret) redis-cli --tls --cacert "$SECRETS_DIR/ca.pem" --user pulse -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+  else
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+  fi
+}
+redis_ready() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
 
 start_redis() {
   local dir; dir=$(svc_dir redis)
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  local listen=(--port "$REDIS_PORT")
+  if secure; then # TLS only, the default user off, one ACL user pulse
+    listen=(--port 0 --tls-port "$REDIS_PORT" --tls-cert-file "$SECRETS_DIR/server.pem" --tls-key-file "$SECRETS_DIR/server.key"
+      --tls-ca-cert-file "$SECRETS_DIR/ca.pem" --tls-auth-clients no
+      --user pulse on ">$(secret)" '~*' '&*' '+@all' --user default off)
+  fi
+  redis-server "${listen[@]}" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --pidfile "$dir/pid" --logfile "$(svc_log redis)" --dir "$dir" || return 1
   wait_for 30 redis_ready
 }
 
 # Saved on shutdown (dump.rdb in its dir, read back at start): a stack stopped and started again keeps the leaderboard.
-stop_redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown save >/dev/null 2>&1; kill_pid redis; }
+stop_redis() { redis_cli shutdown save >/dev/null 2>&1; kill_pid redis; }
 
 # ---------------------------------------------------------------- ClickHouse
 
 clickhouse_ports() { echo "$CH_HTTP_PORT $CH_TCP_PORT $CH_INTERSERVER_PORT"; }
-clickhouse_endpoint() { echo "http://127.0.0.1:$CH_HTTP_PORT (native 127.0.0.1:$CH_TCP_PORT)"; }
+clickhouse_endpoint() { echo "$(clickhouse_url) (native 127.0.0.1:$CH_TCP_PORT)"; }
 clickhouse_hint() { echo "check that clickhouse-server is installed (apt-get install clickhouse-server clickhouse-client) and ports $CH_HTTP_PORT/$CH_TCP_PORT are free"; }
-clickhouse_ready() { [ "$(curl -s "http://127.0.0.1:$CH_HTTP_PORT/ping")" = "Ok." ]; }
+clickhouse_url() { if secure; then echo "https://127.0.0.1:$CH_HTTP_PORT"; else echo "http://127.0.0.1:$CH_HTTP_PORT"; fi; }
+clickhouse_ready() {
+  if secure; then [ "$(curl -s --cacert "$SECRETS_DIR/ca.pem" "$(clickhouse_url)/ping")" = "Ok." ]
+  else [ "$(curl -s "$(clickhouse_url)/ping")" = "Ok." ]; fi
+}
 
 start_clickhouse() {
   local dir; dir=$(svc_dir clickhouse)
@@ -248,12 +355,40 @@ start_clickhouse() {
       -e 's#<listen_host>::1</listen_host>##' \
       /etc/clickhouse-server/config.xml > "$dir/conf/config.xml"
   cp /etc/clickhouse-server/users.xml "$dir/conf/users.xml"
+  if secure; then # HTTPS instead of HTTP, a password for default, one user pulse
+    local hash; hash=$(printf '%s' "$(secret)" | sha256sum | cut -c1-64)
+    mkdir -p "$dir/conf/config.d" "$dir/conf/users.d"
+    cat > "$dir/conf/config.d/pulse-secure.xml" <<EOF
+<clickhouse>
+  <http_port remove="1"/>
+  <https_port>$CH_HTTP_PORT</https_port>
+  <openSSL><server>
+    <certificateFile>$SECRETS_DIR/server.pem</certificateFile>
+    <privateKeyFile>$SECRETS_DIR/server.key</privateKeyFile>
+    <dhParamsFile remove="1"/>
+    <verificationMode>none</verificationMode>
+    <loadDefaultCAFile>false</loadDefaultCAFile>
+  </server></openSSL>
+</clickhouse>
+EOF
+    cat > "$dir/conf/users.d/pulse-secure.xml" <<EOF
+<clickhouse><users>
+  <default><password remove="1"/><password_sha256_hex>$hash</password_sha256_hex></default>
+  <pulse>
+    <password_sha256_hex>$hash</password_sha256_hex>
+    <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+    <profile>default</profile><quota>default</quota>
+  </pulse>
+</users></clickhouse>
+EOF
+  fi
   spawn clickhouse "$dir/stdout.log" clickhouse-server --config-file="$dir/conf/config.xml"
   wait_for 60 clickhouse_ready
 }
 
 apply_clickhouse_ddl() {
-  clickhouse-client --host 127.0.0.1 --port "$CH_TCP_PORT" --multiquery < "$DDL_DIR/clickhouse.sql"
+  local login=(); secure && login=(--user pulse --password "$(secret)")
+  clickhouse-client --host 127.0.0.1 --port "$CH_TCP_PORT" "${login[@]}" --multiquery < "$DDL_DIR/clickhouse.sql"
 }
 
 # ---------------------------------------------------------------- Kafka
@@ -268,6 +403,25 @@ start_kafka() {
   mkdir -p "$dir/data"
   render "$STACK_DIR/conf/kafka-server.properties" "$dir/server.properties"
   render "$STACK_DIR/conf/kafka-log4j2.yaml" "$dir/log4j2.yaml"
+  if secure; then # one SASL_SSL listener (PLAIN, user pulse) for clients and the broker itself; later keys win
+    local pw; pw=$(secret)
+    cat >> "$dir/server.properties" <<EOF
+listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="pulse" password="$pw" user_pulse="$pw";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECRETS_DIR/server.p12
+ssl.keystore.password=$pw
+ssl.key.password=$pw
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECRETS_DIR/ca.pem
+EOF
+    chmod 600 "$dir/server.properties"
+  fi
   if [ ! -f "$dir/data/meta.properties" ]; then
     "$(java_bin)" -Xmx256m -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$PULSE_LIB/kafka/*" \
       kafka.tools.StorageTool format -t "$(kafka_cluster_id)" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || return 1
@@ -282,7 +436,9 @@ kafka_cluster_id() { echo q1Sh-9_ISia_zwGINzRvyQ; }
 
 create_kafka_topics() {
   # shellcheck disable=SC2086
-  "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 90 $KAFKA_TOPICS
+  local client=""; secure && client=$SECRETS_DIR/kafka-client.properties
+  # shellcheck disable=SC2086
+  PULSE_KAFKA_PROPERTIES_FILE=$client "$(java_bin)" -cp "$PULSE_LIB/kafka/*" "$STACK_DIR/tools/KafkaTopics.java" "127.0.0.1:$KAFKA_PORT" 90 $KAFKA_TOPICS
 }
 
 # ---------------------------------------------------------------- Cassandra
@@ -296,6 +452,19 @@ start_cassandra() {
   local dir; dir=$(svc_dir cassandra)
   mkdir -p "$dir/conf" "$dir/data"
   render "$STACK_DIR/conf/cassandra.yaml" "$dir/conf/cassandra.yaml"
+  if secure; then # PasswordAuthenticator and client encryption only (the role pulse is made by apply_cassandra_ddl)
+    sed -i 's/^authenticator: AllowAllAuthenticator/authenticator: PasswordAuthenticator/' "$dir/conf/cassandra.yaml"
+    cat >> "$dir/conf/cassandra.yaml" <<EOF
+client_encryption_options:
+  enabled: true
+  optional: false
+  keystore: $SECRETS_DIR/server.p12
+  keystore_password: $(secret)
+  store_type: PKCS12
+  require_client_auth: false
+EOF
+    chmod 600 "$dir/conf/cassandra.yaml"
+  fi
   render "$STACK_DIR/conf/cassandra-logback.xml" "$dir/conf/logback.xml"
   local jamm; jamm=$(ls "$PULSE_LIB"/cassandra/jamm-*.jar | head -1)
   spawn cassandra "$dir/stdout.log" "$(java_bin)" -Xms512m -Xmx768m -Xss256k -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
@@ -308,7 +477,8 @@ start_cassandra() {
 }
 
 apply_cassandra_ddl() {
-  "$(java_bin)" -cp "$PULSE_LIB/cassandra/*" "$STACK_DIR/tools/CqlApply.java" 127.0.0.1 "$CASSANDRA_PORT" 120 "$DDL_DIR/cassandra.cql"
+  local secrets=""; secure && secrets=$SECRETS_DIR
+  PULSE_SECRETS_DIR=$secrets "$(java_bin)" -cp "$PULSE_LIB/cassandra/*" "$STACK_DIR/tools/CqlApply.java" 127.0.0.1 "$CASSANDRA_PORT" 120 "$DDL_DIR/cassandra.cql"
 }
 
 # ---------------------------------------------------------------- Flink
@@ -496,6 +666,7 @@ selected() { case " $PULSE_SERVICES " in *" $1 "*) return 0 ;; *) return 1 ;; es
 stack_up() {
   mkdir -p "$PULSE_HOME" "$PULSE_LIB"
   ensure_packages
+  ensure_mode
   local jars=()
   selected kafka && jars+=(kafka)
   selected cassandra && jars+=(cassandra)
@@ -607,10 +778,10 @@ PULSE_POSTGRES_HOST=127.0.0.1
 PULSE_POSTGRES_PORT=$PG_PORT
 PULSE_POSTGRES_DATABASE=$PG_DB
 PULSE_POSTGRES_USER=postgres
-PULSE_POSTGRES_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$PG_DB
+PULSE_POSTGRES_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/$PG_DB$(secure && echo "?sslmode=verify-full&sslrootcert=$SECRETS_DIR/ca.pem")
 PULSE_REDIS_HOST=127.0.0.1
 PULSE_REDIS_PORT=$REDIS_PORT
-PULSE_CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
+PULSE_CLICKHOUSE_URL=$(clickhouse_url)
 PULSE_CLICKHOUSE_NATIVE_PORT=$CH_TCP_PORT
 PULSE_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 PULSE_CASSANDRA_HOST=127.0.0.1
@@ -622,6 +793,17 @@ PULSE_FLINK_PROMETHEUS=$( [ "${PULSE_PROMETHEUS:-0}" = 1 ] && echo "http://127.0
 PULSE_MOCK_EXTERNAL_URL=http://127.0.0.1:$MOCK_PORT
 PULSE_LAKE_DIR=$PULSE_HOME/lake
 EOF
+  if secure; then
+    chmod 600 "$PULSE_HOME/stack.env"
+    cat >> "$PULSE_HOME/stack.env" <<EOF
+# Secure mode: every store asks for a login and speaks TLS; each job's settings: PULSE_STACK_SETTINGS_DIR/<job>.settings.
+PULSE_SECURE=1
+PULSE_POSTGRES_PASSWORD=$(secret)
+PULSE_STACK_SETTINGS_DIR=$SECRETS_DIR
+PULSE_KAFKA_PROPERTIES_FILE=$SECRETS_DIR/kafka-client.properties
+PULSE_TLS_CA=$SECRETS_DIR/ca.pem
+EOF
+  fi
 }
 
 stack_down() {

@@ -10,13 +10,20 @@ import org.apache.kafka.clients.admin.NewTopic;
 /**
  * Creates the topics of the local stack if they are missing, waiting for the broker until a
  * deadline. Run by stack.sh with the broker's own jars: {@code java -cp "lib/kafka/*" KafkaTopics.java
- * BOOTSTRAP TIMEOUT_S name:partitions ...}, or {@code ... BOOTSTRAP TIMEOUT_S --delete name ...}.
+ * BOOTSTRAP TIMEOUT_S name:partitions ...}, or {@code ... BOOTSTRAP TIMEOUT_S --delete name ...}; Kafka client
+ * properties (SASL, TLS) from the file in {@code PULSE_KAFKA_PROPERTIES_FILE} when it is set.
  */
 public class KafkaTopics {
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
         long deadline = System.currentTimeMillis() + Long.parseLong(args[1]) * 1000;
         Properties props = new Properties();
+        String clientProperties = System.getenv("PULSE_KAFKA_PROPERTIES_FILE"); // the secure stack's SASL/TLS client settings
+        if (clientProperties != null && !clientProperties.isEmpty()) {
+            try (java.io.Reader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(clientProperties))) {
+                props.load(in);
+            }
+        }
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");

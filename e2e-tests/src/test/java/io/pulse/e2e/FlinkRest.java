@@ -57,6 +57,18 @@ final class FlinkRest {
         return send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId)).GET());
     }
 
+    /** The names of the jobs not yet in a terminal state (running, restarting, created, ...). */
+    java.util.Set<String> runningJobNames() throws IOException, InterruptedException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (JsonNode job : send(HttpRequest.newBuilder(URI.create(base + "/jobs/overview")).GET()).path("jobs")) {
+            String state = job.path("state").asText();
+            if (!List.of("FINISHED", "CANCELED", "FAILED").contains(state)) {
+                names.add(job.path("name").asText());
+            }
+        }
+        return names;
+    }
+
     /** True when the job is RUNNING with every task RUNNING. */
     boolean allRunning(String jobId) {
         try {

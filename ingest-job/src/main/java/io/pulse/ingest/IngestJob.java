@@ -50,6 +50,7 @@ public final class IngestJob {
         debezium.setProperty("publication.name", s.publicationName);
         // The job creates its publication for just this table; ./pulse ingest-drop-slot removes it.
         debezium.setProperty("publication.autocreate.mode", "filtered");
+        s.postgres.debeziumTls().forEach(debezium::setProperty);
         return PostgresSourceBuilder.PostgresIncrementalSource.<EngagementChange>builder()
                 .hostname(s.postgres.host())
                 .port(s.postgres.port())

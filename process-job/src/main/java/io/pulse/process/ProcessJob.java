@@ -3,6 +3,7 @@ package io.pulse.process;
 import io.pulse.process.engagement.ContentLookup;
 import io.pulse.process.engagement.EngagementPipeline;
 import io.pulse.process.sink.ProcessSinks;
+import io.pulse.process.sink.StoreChecks;
 import io.pulse.process.source.ActivityKafkaSource;
 import io.pulse.process.source.EngagementKafkaSource;
 import org.apache.flink.configuration.Configuration;
@@ -20,7 +21,7 @@ public final class ProcessJob {
     public static void main(String[] args) throws Exception {
         ProcessSettings settings = ProcessSettings.load(args);
         System.out.println("pulse process-job settings:\n" + settings);
-        settings.kafka.check(java.time.Duration.ofSeconds(30));
+        StoreChecks.check(settings);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, settings);
         pipeline(settings).build(env);

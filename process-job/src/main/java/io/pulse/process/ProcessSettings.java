@@ -51,6 +51,12 @@ public final class ProcessSettings implements Serializable {
     public final String cassandraDatacenter;
     public final String cassandraKeyspace;
     public final int cassandraMaxInFlight;
+    /** Cassandra with its login and TLS. */
+    public final io.pulse.process.sink.cassandra.CassandraEndpoint cassandra;
+    /** Redis with its login and TLS. */
+    public final io.pulse.process.sink.redis.RedisEndpoint redis;
+    /** ClickHouse's HTTP interface with its login and TLS. */
+    public final io.pulse.process.sink.clickhouse.ClickHouseEndpoint clickhouse;
     public final String redisHost;
     public final int redisPort;
     public final Duration leaderboardTtl;
@@ -113,11 +119,22 @@ public final class ProcessSettings implements Serializable {
         cassandraDatacenter = s.string("cassandra.dc");
         cassandraKeyspace = s.string("cassandra.keyspace");
         cassandraMaxInFlight = s.integer("cassandra.max-in-flight");
+        cassandra = new io.pulse.process.sink.cassandra.CassandraEndpoint(cassandraHost, cassandraPort, cassandraDatacenter,
+                io.pulse.model.settings.Login.from(s, "cassandra", "username"), io.pulse.model.settings.Tls.from(s, "cassandra"));
         redisHost = s.string("redis.host");
         redisPort = s.integer("redis.port");
+        redis = new io.pulse.process.sink.redis.RedisEndpoint(redisHost, redisPort, io.pulse.model.settings.Login.from(s, "redis", "user"),
+                io.pulse.model.settings.Tls.from(s, "redis"));
         leaderboardTtl = s.duration("leaderboard.ttl");
         redisKeyPrefix = s.string("redis.key-prefix");
         clickhouseUrl = s.string("clickhouse.url");
+        if (!clickhouseUrl.startsWith("http://") && !clickhouseUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("setting 'clickhouse.url' must start with http:// or https:// (ClickHouse's HTTP interface,"
+                    + " port 8123 or 8443), got '" + clickhouseUrl + "'");
+        }
+        clickhouse = new io.pulse.process.sink.clickhouse.ClickHouseEndpoint(clickhouseUrl,
+                io.pulse.model.settings.Login.from(s, "clickhouse", "user"),
+                io.pulse.model.settings.Tls.from(s, "clickhouse", clickhouseUrl.startsWith("https://")));
         clickhouseTable = s.string("clickhouse.table");
         clickhouseBatchSize = s.integer("clickhouse.batch-size");
         clickhouseBatchInterval = s.duration("clickhouse.batch-interval");
@@ -190,14 +207,23 @@ public final class ProcessSettings implements Serializable {
         d.put("cassandra.dc", "datacenter1");
         d.put("cassandra.keyspace", "pulse");
         d.put("cassandra.max-in-flight", "1024"); // the driver's requests per connection
+        d.put("cassandra.username", ""); // empty: no login (a node without PasswordAuthenticator)
+        d.put("cassandra.password", "");
+        d.putAll(io.pulse.model.settings.Tls.defaults("cassandra"));
         d.put("redis.host", "127.0.0.1");
         d.put("redis.port", "56379");
+        d.put("redis.user", ""); // empty: Redis's default user (with redis.password: requirepass)
+        d.put("redis.password", "");
+        d.putAll(io.pulse.model.settings.Tls.defaults("redis"));
         d.put("leaderboard.size", "10m");
         d.put("leaderboard.slide", "1m");
         d.put("leaderboard.ttl", "1h");
         d.put("redis.key-prefix", ""); // prepended to every Redis key (tests isolate themselves with it)
         d.put("score.weights", "view=1,like=3,comment=4,share=5,complete=2");
         d.put("clickhouse.url", "http://127.0.0.1:58123");
+        d.put("clickhouse.user", ""); // empty: ClickHouse's default user
+        d.put("clickhouse.password", "");
+        d.put("clickhouse.tls.ca", ""); // TLS comes with an https:// URL; empty: the JVM's trusted CAs
         d.put("clickhouse.table", "pulse." + io.pulse.model.Tables.ENGAGEMENT_ENRICHED);
         d.put("clickhouse.batch-size", "20000"); // ClickHouse wants few, large inserts
         d.put("clickhouse.batch-interval", "1s");

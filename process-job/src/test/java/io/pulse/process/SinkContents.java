@@ -123,8 +123,13 @@ public final class SinkContents {
 
     /** engagement_enriched after collapsing (FINAL), in {@link ReferenceModel#clickhouseRows}'s rendering. */
     public static Set<String> clickhouseRows(String url, String where) {
+        return clickhouseRows(io.pulse.process.sink.clickhouse.ClickHouseEndpoint.plain(url), where);
+    }
+
+    /** As {@link #clickhouseRows(String, String)}, with the endpoint's login and TLS. */
+    public static Set<String> clickhouseRows(io.pulse.process.sink.clickhouse.ClickHouseEndpoint endpoint, String where) {
         Set<String> rows = new TreeSet<>();
-        String tsv = clickhouse(url, "SELECT event_id, toUnixTimestamp(event_time), user_id, event_type, content_id, title, "
+        String tsv = clickhouse(endpoint, "SELECT event_id, toUnixTimestamp(event_time), user_id, event_type, content_id, title, "
                 + "content_type, score FROM pulse.engagement_enriched FINAL WHERE " + where + " FORMAT TabSeparated");
         for (String line : tsv.split("\n")) {
             if (!line.isBlank()) {
@@ -140,8 +145,12 @@ public final class SinkContents {
     }
 
     public static String clickhouse(String url, String sql) {
+        return clickhouse(io.pulse.process.sink.clickhouse.ClickHouseEndpoint.plain(url), sql);
+    }
+
+    public static String clickhouse(io.pulse.process.sink.clickhouse.ClickHouseEndpoint endpoint, String sql) {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url
+            HttpResponse<String> response = endpoint.client().send(endpoint.request(URI.create(endpoint.url()
                     + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {

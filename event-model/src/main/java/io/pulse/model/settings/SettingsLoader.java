@@ -12,8 +12,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Key/value settings of a job or tool, layered: built-in defaults, then a properties file
- * ({@code --settings FILE}), then environment variables ({@code PULSE_<KEY>} with dots as
+ * Key/value settings of a job or tool, layered: built-in defaults, then properties files
+ * ({@code --settings FILE}, repeatable, a later file wins), then environment variables ({@code PULSE_<KEY>} with dots as
  * underscores, e.g. {@code PULSE_POSTGRES_PASSWORD} for {@code postgres.password}), then
  * command-line flags ({@code --key value} or {@code --key=value}). Unknown keys are errors that
  * list the known ones. Secrets (keys containing "password" or "secret") print masked.
@@ -26,7 +26,7 @@ public final class SettingsLoader {
         Map<String, String> values = new TreeMap<>(defaults);
         values.keySet().removeIf(k -> k.endsWith(".*")); // prefixes, not settings
         Map<String, String> flags = new TreeMap<>();
-        String settingsFile = null;
+        java.util.List<String> settingsFiles = new java.util.ArrayList<>(); // applied in order, a later file wins
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -44,12 +44,12 @@ public final class SettingsLoader {
                 value = "true"; // a bare flag
             }
             if (key.equals("settings")) {
-                settingsFile = value;
+                settingsFiles.add(value);
             } else {
                 flags.put(key, value);
             }
         }
-        if (settingsFile != null) {
+        for (String settingsFile : settingsFiles) {
             Properties file = new Properties();
             try (Reader reader = Files.newBufferedReader(Path.of(settingsFile))) {
                 file.load(reader);

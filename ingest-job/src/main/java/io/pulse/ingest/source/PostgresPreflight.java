@@ -38,8 +38,7 @@ public final class PostgresPreflight {
                 }
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at " + s.jdbcUrl() + " is not reachable as " + s.postgres.user()
-                    + " (" + e.getMessage() + "): start the local stack with ./pulse up, or pass --postgres.host/--postgres.port", e);
+            throw new IllegalStateException(s.postgres.explain(e), e);
         }
     }
 

@@ -63,8 +63,8 @@ public final class ProcessSinks {
                     .userSessions(postgres.userSessions()).aggregatedCounts(postgres.aggregatedCounts());
         }
         if (s.sink("cassandra")) {
-            b.userEvents(new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandraHost, s.cassandraPort,
-                    s.cassandraDatacenter, s.cassandraKeyspace, s.cassandraMaxInFlight, Duration.ofMinutes(1)), refused));
+            b.userEvents(new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandra, s.cassandraKeyspace,
+                    s.cassandraMaxInFlight, Duration.ofMinutes(1)), refused));
         }
         if (s.sink("lake")) {
             b.lake(ParquetLakeSink.create(s.lakeDir));
@@ -73,7 +73,7 @@ public final class ProcessSinks {
             b.enrichedActivity(EnrichedActivityKafkaSink.create(s.kafka, s.enrichedTopic, s.transactionalIdPrefix));
         }
         if (s.sink("clickhouse")) {
-            b.engagementEnriched(new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouseUrl, s.clickhouseTable,
+            b.engagementEnriched(new ClickHouseHttpSink<>(new ClickHouseHttpSink.Options(s.clickhouse, s.clickhouseTable,
                     s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff), EngagementRows::clickhouse,
                     refused));
         }
@@ -82,7 +82,7 @@ public final class ProcessSinks {
                     s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http, refused));
         }
         if (s.sink("redis")) {
-            RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redisHost, s.redisPort, s.leaderboardTtl,
+            RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redis, s.leaderboardTtl,
                     s.sinkMaxAttempts, s.sinkFirstBackoff, s.redisKeyPrefix);
             b.contentHashes(new RedisContentSink(redis)).leaderboard(new RedisLeaderboardSink(redis));
         }

@@ -34,13 +34,8 @@ import picocli.CommandLine.ParameterException;
 final class ProduceCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}",
-            defaultValue = "${env:PULSE_KAFKA_BOOTSTRAP:-127.0.0.1:59092}")
-    String bootstrap;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property (repeatable), "
-            + "e.g. security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.jaas.config=..., ssl.truststore.location=...")
-    java.util.Map<String, String> kafkaProperties = new java.util.TreeMap<>();
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--topic", description = "Activity topic. Default: ${DEFAULT-VALUE}", defaultValue = Topics.USER_ACTIVITY)
     String topic;
@@ -129,7 +124,7 @@ final class ProduceCommand implements Callable<Integer> {
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         System.out.printf("pulse produce: %s%s%n",
                 activity ? String.format("activity to Kafka %s topic %s (%s, %s events, %.0f/s, %d users, late %.1f%%, malformed %.1f%%, seed %d, start %s)",
-                        bootstrap, topic, format, limit == Long.MAX_VALUE ? "unbounded" : limit, rate, users,
+                        kafka.bootstrap, topic, format, limit == Long.MAX_VALUE ? "unbounded" : limit, rate, users,
                         lateShare * 100, malformedShare * 100, seed, start) : "no activity",
                 engagement ? String.format("; engagement to %s as %s (%d content, %.0f ops/s)", jdbcUrl, dbUser, contentRows, engagementRate) : "");
 
@@ -159,7 +154,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (toFile != null) {
             return writeFile(start, limit);
         }
-        ActivityPublisher publisher = activity ? ActivityPublisher.open(new io.pulse.model.settings.KafkaClient(bootstrap, kafkaProperties), topic, null) : null;
+        ActivityPublisher publisher = activity ? ActivityPublisher.open(kafka.client(), topic, null) : null;
         long[] kinds = new long[ActivityKind.values().length];
         long sent = 0;
         long hostileSent = 0;

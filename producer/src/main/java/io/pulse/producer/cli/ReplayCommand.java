@@ -31,13 +31,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "JSON-lines file, one event per line.")
     Path file;
 
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}",
-            defaultValue = "${env:PULSE_KAFKA_BOOTSTRAP:-127.0.0.1:59092}")
-    String bootstrap;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property (repeatable), "
-            + "e.g. security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.jaas.config=..., ssl.truststore.location=...")
-    java.util.Map<String, String> kafkaProperties = new java.util.TreeMap<>();
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--topic", description = "Topic. Default: ${DEFAULT-VALUE}", defaultValue = Topics.USER_ACTIVITY)
     String topic;
@@ -57,7 +52,7 @@ final class ReplayCommand implements Callable<Integer> {
         List<ReplayLine> rejected = new ArrayList<>();
         AtomicLong accepted = new AtomicLong();
         ActivityPublisher publisher = dryRun ? null
-                : ActivityPublisher.open(new io.pulse.model.settings.KafkaClient(bootstrap, kafkaProperties), topic, "pulse-replay-" + UUID.randomUUID());
+                : ActivityPublisher.open(kafka.client(), topic, "pulse-replay-" + UUID.randomUUID());
         try (ProgressLine progress = new ProgressLine(System.err,
                 () -> String.format("replay: %d lines sent, %d rejected", accepted.get(), rejected.size()))) {
             if (publisher != null) {

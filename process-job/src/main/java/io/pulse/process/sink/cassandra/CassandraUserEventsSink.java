@@ -10,7 +10,6 @@ import io.pulse.model.Tables;
 import io.pulse.process.model.Activity;
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -34,8 +33,12 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
     private static final long serialVersionUID = 1L;
 
     /** Where and how to write. */
-    public record Options(String host, int port, String datacenter, String keyspace, int maxInFlight,
-                          Duration flushTimeout) implements Serializable {}
+    public record Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout) implements Serializable {
+        /** The local stack's Cassandra: no login, no TLS. */
+        public Options(String host, int port, String datacenter, String keyspace, int maxInFlight, Duration flushTimeout) {
+            this(CassandraEndpoint.plain(host, port, datacenter), keyspace, maxInFlight, flushTimeout);
+        }
+    }
 
     private final Options options;
     private final SinkDeadLetters deadLetters;
@@ -99,13 +102,7 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         Writer(Options options, SinkDeadLetters.Channel deadLetters) {
             this.options = options;
             this.deadLetters = deadLetters;
-            try {
-                this.session = CqlSession.builder().addContactPoint(new InetSocketAddress(options.host(), options.port()))
-                        .withLocalDatacenter(options.datacenter()).build();
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("Cassandra at " + options.host() + ":" + options.port()
-                        + " is not reachable: start the local stack with ./pulse up, or set cassandra.host/port", e);
-            }
+            this.session = options.endpoint().open();
             this.insert = session.prepare("INSERT INTO " + options.keyspace() + "." + Tables.USER_EVENTS
                     + " (user_id, bucket_date, event_time, event_type, event_id, device, page, metadata)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -146,7 +143,7 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             }
             Throwable error = failure.get();
             if (error != null) {
-                throw new IOException("a write to Cassandra " + options.host() + ":" + options.port() + " failed: " + error, error);
+                throw new IOException("a write to " + options.endpoint() + " failed: " + error, error);
             }
         }
 

@@ -38,8 +38,17 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
 
     /** Where and how to write. */
-    public record Options(String url, String table, int batchSize, Duration batchInterval, int maxAttempts,
-                          Duration firstBackoff) implements Serializable {}
+    public record Options(ClickHouseEndpoint endpoint, String table, int batchSize, Duration batchInterval, int maxAttempts,
+                          Duration firstBackoff) implements Serializable {
+        /** ClickHouse at {@code url} as its default user. */
+        public Options(String url, String table, int batchSize, Duration batchInterval, int maxAttempts, Duration firstBackoff) {
+            this(ClickHouseEndpoint.plain(url), table, batchSize, batchInterval, maxAttempts, firstBackoff);
+        }
+
+        public String url() {
+            return endpoint.url();
+        }
+    }
 
     /**
      * ClickHouse exception codes of a row's data (cannot parse, type mismatch, out of range, too large,
@@ -81,7 +90,7 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
     static final class Writer<T> implements SinkWriter<T> {
         private final Options options;
         private final SerializableFunction<T, String> toJsonRow;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http;
         private final URI insert;
         private final List<String> batch = new ArrayList<>();
         private final SinkDeadLetters.Channel deadLetters;
@@ -89,6 +98,7 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
 
         Writer(Options options, SerializableFunction<T, String> toJsonRow, SinkDeadLetters deadLetters, MetricGroup metrics) {
             this.options = options;
+            this.http = options.endpoint().client();
             this.toJsonRow = toJsonRow;
             this.deadLetters = deadLetters == null ? null : deadLetters.open("clickhouse", metrics);
             this.insert = URI.create(options.url() + "/?query="
@@ -119,7 +129,7 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
             for (String row : rows) {
                 body.append(row).append('\n');
             }
-            return HttpRequest.newBuilder(insert).timeout(HttpPost.DEFAULT_TIMEOUT)
+            return options.endpoint().request(insert).timeout(HttpPost.DEFAULT_TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build();
         }
 
@@ -133,7 +143,7 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
                 batch.clear();
                 return;
             }
-            throw new IOException("ClickHouse at " + options.url() + " did not take " + batch.size() + " rows for " + options.table()
+            throw new IOException(options.endpoint() + " did not take " + batch.size() + " rows for " + options.table()
                     + " " + failure);
         }
 

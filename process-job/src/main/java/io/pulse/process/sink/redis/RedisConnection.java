@@ -13,15 +13,13 @@ import redis.clients.jedis.exceptions.JedisException;
  * blocks meanwhile, so the job backs off (backpressure) instead of buffering or losing writes.
  */
 final class RedisConnection implements AutoCloseable {
-    private final String host;
-    private final int port;
+    private final RedisEndpoint endpoint;
     private final int maxAttempts;
     private final Duration firstBackoff;
     private Jedis redis;
 
-    RedisConnection(String host, int port, int maxAttempts, Duration firstBackoff) {
-        this.host = host;
-        this.port = port;
+    RedisConnection(RedisEndpoint endpoint, int maxAttempts, Duration firstBackoff) {
+        this.endpoint = endpoint;
         this.maxAttempts = maxAttempts;
         this.firstBackoff = firstBackoff;
     }
@@ -31,13 +29,13 @@ final class RedisConnection implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 if (redis == null) {
-                    redis = new Jedis(host, port);
+                    redis = endpoint.open();
                 }
                 return command.apply(redis);
             } catch (JedisException e) {
                 close();
                 if (attempt >= maxAttempts) {
-                    throw new IOException("Redis at " + host + ":" + port + " did not take " + what + " after " + attempt
+                    throw new IOException(endpoint + " did not take " + what + " after " + attempt
                             + " attempts (is it up? ./pulse status): " + e, e);
                 }
                 backoff.pause();

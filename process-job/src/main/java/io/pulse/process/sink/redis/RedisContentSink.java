@@ -61,7 +61,7 @@ public final class RedisContentSink implements Sink<EnrichedEngagement> {
 
         Writer(RedisLeaderboardSink.Options options) {
             this.options = options;
-            this.redis = new RedisConnection(options.host(), options.port(), options.maxAttempts(), options.firstBackoff());
+            this.redis = new RedisConnection(options.endpoint(), options.maxAttempts(), options.firstBackoff());
         }
 
         @Override

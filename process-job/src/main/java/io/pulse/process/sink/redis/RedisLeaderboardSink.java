@@ -37,8 +37,13 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
             "return 0");
 
     /** Where and how to write; keyPrefix is empty in production (tests isolate themselves with it). */
-    public record Options(String host, int port, Duration windowTtl, int maxAttempts, Duration firstBackoff, String keyPrefix)
-            implements Serializable {}
+    public record Options(RedisEndpoint endpoint, Duration windowTtl, int maxAttempts, Duration firstBackoff, String keyPrefix)
+            implements Serializable {
+        /** The local stack's Redis: no login, no TLS. */
+        public Options(String host, int port, Duration windowTtl, int maxAttempts, Duration firstBackoff, String keyPrefix) {
+            this(RedisEndpoint.plain(host, port), windowTtl, maxAttempts, firstBackoff, keyPrefix);
+        }
+    }
 
     private final Options options;
 
@@ -63,7 +68,7 @@ public final class RedisLeaderboardSink implements Sink<LeaderboardWindow> {
 
         Writer(Options options) {
             this.options = options;
-            this.redis = new RedisConnection(options.host(), options.port(), options.maxAttempts(), options.firstBackoff());
+            this.redis = new RedisConnection(options.endpoint(), options.maxAttempts(), options.firstBackoff());
         }
 
         @Override
