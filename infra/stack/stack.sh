@@ -13,8 +13,9 @@
 #   PULSE_SECURE       1 = every store asks for a login and speaks TLS only, like a managed cluster: a generated
 #                      password and a local CA in $PULSE_HOME/secrets, the jobs' settings for them in
 #                      $PULSE_HOME/secrets/<job>.settings. Fixed when a stack is first created (default: 0)
-#   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter on FLINK_PROM_PORT_JM and FLINK_PROM_PORT_TM (ports.properties);
-#                      it binds every interface, so it is off by default (default: 0)
+#   PULSE_PROMETHEUS   1 = Flink's Prometheus reporter: the JobManager on FLINK_PROM_PORT_JM, TaskManager i on
+#                      FLINK_PROM_PORT_TM + i - 1 (ports.properties). Flink 1.20's reporter can only bind every
+#                      interface, so it is off by default; `up` prints the ports it opened (default: 0)
 
 PULSE_ROOT=${PULSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PULSE_HOME=${PULSE_HOME:-$PULSE_ROOT/.pulse}
@@ -483,13 +484,44 @@ apply_cassandra_ddl() {
 
 # ---------------------------------------------------------------- Flink
 
+# The /metrics URLs of the Prometheus reporters that answer, comma separated (for stack.env); on stderr,
+# which ports they opened on every interface and how to look at them.
+flink_prometheus_urls() {
+  local port role first=$FLINK_PROM_PORT_JM last=$((FLINK_PROM_PORT_TM + $(flink_taskmanagers) - 1)) urls=() open=() targets=()
+  for ((port = first; port <= last; port++)); do
+    port_open "$port" || continue
+    role=$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -m1 -o '^flink_[a-z]*manager')
+    [ -n "$role" ] || continue
+    urls+=("http://127.0.0.1:$port/metrics"); open+=("$port (${role#flink_})"); targets+=("127.0.0.1:$port")
+  done
+  if [ ${#urls[@]} -gt 0 ]; then
+    local addresses; addresses=$(hostname -I 2>/dev/null | xargs)
+    log "  ! Flink's Prometheus reporter listens on EVERY network interface, not on 127.0.0.1 only (Flink 1.20's"
+    log "    reporter cannot bind one address): ports $(IFS=,; echo "${open[*]}" | sed 's/,/, /g')${addresses:+, reachable from other hosts at $addresses}"
+    log "    look:       curl -s ${urls[${#urls[@]}-1]} | grep '^flink_taskmanager_job_task_operator_output_rowsOut'"
+    log "    Prometheus: prometheus --config.file=$PULSE_ROOT/infra/compose/prometheus-local.yml \\"
+    log "                  --web.listen-address=127.0.0.1:59990 --storage.tsdb.path=$PULSE_HOME/prometheus"
+    command -v prometheus >/dev/null || log "                (not installed: apt-get install prometheus)"
+    [ "${targets[*]}" = "127.0.0.1:59249 127.0.0.1:59250" ] \
+      || log "                with these targets in that file: ${targets[*]}"
+    log "    Grafana:    not packaged in Debian; README.md (PULSE_PROMETHEUS) says how to load the dashboard"
+    log "    close them: ./pulse down && ./pulse up"
+  elif [ "${PULSE_PROMETHEUS:-0}" = 1 ] && { selected flink-jobmanager || selected flink-taskmanager; }; then
+    log "  ! PULSE_PROMETHEUS=1, but no Flink Prometheus reporter answers on ports $first-$last: a Flink started"
+    log "    without it runs on without it. Restart Flink: ./pulse down && PULSE_PROMETHEUS=1 ./pulse up"
+  fi
+  (IFS=,; echo "${urls[*]}")
+}
+
+# Flink's config.yaml, with the Prometheus reporter when PULSE_PROMETHEUS=1.
 flink_conf() {
   local dir; dir=$(svc_dir flink)
   mkdir -p "$dir/conf" "$dir/logs" "$dir/tmp" "$dir/checkpoints" "$dir/savepoints"
   render "$STACK_DIR/conf/flink-config.yaml" "$dir/conf/config.yaml"
   cp "$STACK_DIR/conf/flink-log4j.properties" "$dir/conf/log4j.properties"
-  # Flink's Prometheus reporter can only bind every interface, so it is opt-in; the REST API
-  # (127.0.0.1) serves the same metrics.
+  # Flink's Prometheus reporter binds every interface (PrometheusReporter in Flink 1.20 opens its HTTP server
+  # on new InetSocketAddress(port) and has no host option), so it is opt-in; the REST API (127.0.0.1) serves
+  # the same metrics.
   if [ "${PULSE_PROMETHEUS:-0}" = 1 ]; then
     cat >> "$dir/conf/config.yaml" <<EOF
 metrics:
@@ -789,7 +821,7 @@ PULSE_CASSANDRA_PORT=$CASSANDRA_PORT
 PULSE_CASSANDRA_DC=datacenter1
 PULSE_FLINK_REST=http://127.0.0.1:$FLINK_REST_PORT
 PULSE_FLINK_CONF_DIR=$(svc_dir flink)/conf
-PULSE_FLINK_PROMETHEUS=$( [ "${PULSE_PROMETHEUS:-0}" = 1 ] && echo "http://127.0.0.1:$FLINK_PROM_PORT_JM/metrics,http://127.0.0.1:$FLINK_PROM_PORT_TM/metrics")
+PULSE_FLINK_PROMETHEUS=$(flink_prometheus_urls)
 PULSE_MOCK_EXTERNAL_URL=http://127.0.0.1:$MOCK_PORT
 PULSE_LAKE_DIR=$PULSE_HOME/lake
 EOF

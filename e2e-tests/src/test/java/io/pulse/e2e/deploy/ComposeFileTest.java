@@ -41,8 +41,8 @@ class ComposeFileTest {
         List<String> problems = new ArrayList<>();
         compose().path("services").fields().forEachRemaining(e -> {
             String image = e.getValue().path("image").asText();
-            if (!image.matches("[a-z0-9./_-]+:\\d+\\.\\d+(\\.[0-9._]+)?(-[a-z0-9]+)?")) {
-                problems.add(e.getKey() + ": image '" + image + "' is not pinned to a version (name:MAJOR.MINOR[.PATCH])");
+            if (!image.matches("[a-z0-9./_-]+:v?\\d+\\.\\d+(\\.[0-9._]+)?(-[a-z0-9]+)?")) {
+                problems.add(e.getKey() + ": image '" + image + "' is not pinned to a version (name:[v]MAJOR.MINOR[.PATCH])");
             }
         });
         assertThat(problems).isEmpty();

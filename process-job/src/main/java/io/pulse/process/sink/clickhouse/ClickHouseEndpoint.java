@@ -15,6 +15,8 @@ import java.time.Duration;
  * TLS), {@code clickhouse.user} and {@code clickhouse.password}, {@code clickhouse.tls.ca}.
  */
 public record ClickHouseEndpoint(String url, Login login, Tls tls) implements Serializable {
+    /** ClickHouse's codes for an unknown user (192), a wrong password (193), a password required (194), authentication failed (516). */
+    private static final java.util.regex.Pattern LOGIN_REFUSED = java.util.regex.Pattern.compile("Code: (192|193|194|516)\\b");
 
     public static ClickHouseEndpoint plain(String url) {
         return new ClickHouseEndpoint(url, Login.NONE, new Tls("clickhouse", url.startsWith("https://"), ""));
@@ -54,7 +56,7 @@ public record ClickHouseEndpoint(String url, Login login, Tls tls) implements Se
             throw new IllegalStateException("interrupted while checking ClickHouse", e);
         }
         String body = response.body().strip();
-        if (response.statusCode() == 401 || response.statusCode() == 403 || body.contains("Code: 516") || body.contains("Code: 194")) {
+        if (response.statusCode() == 401 || response.statusCode() == 403 || LOGIN_REFUSED.matcher(body).find()) {
             throw new IllegalArgumentException(this + " refused the login (HTTP " + response.statusCode() + ": " + firstLine(body)
                     + "): check clickhouse.user and clickhouse.password");
         }
