@@ -502,7 +502,8 @@ flink_prometheus_urls() {
     log "    Prometheus: prometheus --config.file=$PULSE_ROOT/infra/compose/prometheus-local.yml \\"
     log "                  --web.listen-address=127.0.0.1:59990 --storage.tsdb.path=$PULSE_HOME/prometheus"
     command -v prometheus >/dev/null || log "                (not installed: apt-get install prometheus)"
-    [ "${targets[*]}" = "127.0.0.1:59249 127.0.0.1:59250" ] \
+    # prometheus-local.yml names the default ports of the JobManager and one TaskManager.
+    [ "${targets[*]}" = "127.0.0.1:$((FLINK_PROM_PORT_JM - PULSE_PORT_OFFSET)) 127.0.0.1:$((FLINK_PROM_PORT_TM - PULSE_PORT_OFFSET))" ] \
       || log "                with these targets in that file: ${targets[*]}"
     log "    Grafana:    not packaged in Debian; README.md (PULSE_PROMETHEUS) says how to load the dashboard"
     log "    close them: ./pulse down && ./pulse up"
