@@ -51,6 +51,9 @@ public final class ProcessSettings implements Serializable {
     public final String cassandraDatacenter;
     public final String cassandraKeyspace;
     public final int cassandraMaxInFlight;
+    public final int cassandraBatchSize;
+    public final Duration cassandraBatchInterval;
+    public final int cassandraRowsPerRequest;
     /** Cassandra with its login and TLS. */
     public final io.pulse.process.sink.cassandra.CassandraEndpoint cassandra;
     /** Redis with its login and TLS. */
@@ -119,6 +122,13 @@ public final class ProcessSettings implements Serializable {
         cassandraDatacenter = s.string("cassandra.dc");
         cassandraKeyspace = s.string("cassandra.keyspace");
         cassandraMaxInFlight = s.integer("cassandra.max-in-flight");
+        cassandraBatchSize = s.integer("cassandra.batch-size");
+        cassandraBatchInterval = s.duration("cassandra.batch-interval");
+        cassandraRowsPerRequest = s.integer("cassandra.rows-per-request");
+        if (cassandraBatchSize < 1 || cassandraRowsPerRequest < 1) {
+            throw new IllegalArgumentException("settings 'cassandra.batch-size' and 'cassandra.rows-per-request' must be at least 1, got "
+                    + cassandraBatchSize + " and " + cassandraRowsPerRequest);
+        }
         cassandra = new io.pulse.process.sink.cassandra.CassandraEndpoint(cassandraHost, cassandraPort, cassandraDatacenter,
                 io.pulse.model.settings.Login.from(s, "cassandra", "username"), io.pulse.model.settings.Tls.from(s, "cassandra"));
         redisHost = s.string("redis.host");
@@ -207,6 +217,9 @@ public final class ProcessSettings implements Serializable {
         d.put("cassandra.dc", "datacenter1");
         d.put("cassandra.keyspace", "pulse");
         d.put("cassandra.max-in-flight", "1024"); // the driver's requests per connection
+        d.put("cassandra.batch-size", "2000"); // rows buffered per writer before they are sent, grouped by partition
+        d.put("cassandra.batch-interval", "100ms"); // or once the oldest buffered row is this old (checked on the next row)
+        d.put("cassandra.rows-per-request", "20"); // rows per UNLOGGED batch (at most 10 partitions each)
         d.put("cassandra.username", ""); // empty: no login (a node without PasswordAuthenticator)
         d.put("cassandra.password", "");
         d.putAll(io.pulse.model.settings.Tls.defaults("cassandra"));

@@ -64,7 +64,8 @@ public final class ProcessSinks {
         }
         if (s.sink("cassandra")) {
             b.userEvents(new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandra, s.cassandraKeyspace,
-                    s.cassandraMaxInFlight, Duration.ofMinutes(1)), refused));
+                    s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest),
+                    refused));
         }
         if (s.sink("lake")) {
             b.lake(ParquetLakeSink.create(s.lakeDir));

@@ -2,7 +2,11 @@ package io.pulse.process.sink.cassandra;
 
 import io.pulse.process.sink.SinkDeadLetters;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.type.codec.TypeCodec;
 import com.datastax.oss.driver.api.core.type.codec.TypeCodecs;
@@ -13,6 +17,8 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -23,22 +29,37 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
  * Sink V2 writing every valid activity event to Cassandra {@code pulse.user_events} in its
- * (user_id, UTC date) partition, with asynchronous prepared, idempotent writes and a bound on the
- * writes in flight (backpressure instead of an unbounded buffer). Each checkpoint waits for every
- * write in flight; a failed write fails the job, and the restarted job writes the rows again onto
- * the same keys, so nothing is duplicated. A row Cassandra refuses for good (an invalid query: a value
- * over a limit) goes to dead_letter ({@link SinkDeadLetters}) instead.
+ * (user_id, UTC date) partition. Rows are buffered up to {@code batchRows} or {@code batchInterval}
+ * (checked on the next row) and at every checkpoint, grouped by partition and sent as asynchronous,
+ * idempotent UNLOGGED batches of at most {@code rowsPerRequest} rows from at most
+ * {@link #PARTITIONS_PER_REQUEST} partitions (Cassandra warns above 10), with a bound on the requests in
+ * flight (backpressure instead of an unbounded buffer). Each checkpoint sends the buffer and waits for
+ * every request; a failed request fails the job, and the restarted job writes the rows again onto the
+ * same keys, so nothing is duplicated. A batch Cassandra refuses as invalid is written again row by
+ * row, and a row it refuses for good (a value over a limit) goes to dead_letter ({@link SinkDeadLetters}).
  */
 public final class CassandraUserEventsSink implements Sink<Activity> {
     private static final long serialVersionUID = 1L;
 
     /** Where and how to write. */
-    public record Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout) implements Serializable {
+    public record Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout, int batchRows,
+                          Duration batchInterval, int rowsPerRequest) implements Serializable {
+        public static final int DEFAULT_BATCH_ROWS = 2000;
+        public static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(100);
+        public static final int DEFAULT_ROWS_PER_REQUEST = 20;
+
+        public Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout) {
+            this(endpoint, keyspace, maxInFlight, flushTimeout, DEFAULT_BATCH_ROWS, DEFAULT_BATCH_INTERVAL, DEFAULT_ROWS_PER_REQUEST);
+        }
+
         /** The local stack's Cassandra: no login, no TLS. */
         public Options(String host, int port, String datacenter, String keyspace, int maxInFlight, Duration flushTimeout) {
             this(CassandraEndpoint.plain(host, port, datacenter), keyspace, maxInFlight, flushTimeout);
         }
     }
+
+    /** Partitions one request may touch: Cassandra logs a warning for an unlogged batch across more than 10. */
+    static final int PARTITIONS_PER_REQUEST = 10;
 
     private final Options options;
     private final SinkDeadLetters deadLetters;
@@ -98,6 +119,10 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         private final SinkDeadLetters.Channel deadLetters;
         /** Rows refused for good, handed from the driver's threads to the task thread. */
         private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Batches refused as invalid, handed from the driver's threads to the task thread to be written row by row. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<List<Activity>> retryOneByOne = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final List<Activity> buffer = new ArrayList<>();
+        private long bufferStartedNanos;
 
         Writer(Options options, SinkDeadLetters.Channel deadLetters) {
             this.options = options;
@@ -112,10 +137,73 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         @Override
         public void write(Activity a, Context context) throws IOException, InterruptedException {
             rethrow();
-            BoundStatement row = bind(insert, a);
+            if (buffer.isEmpty()) {
+                bufferStartedNanos = System.nanoTime();
+            }
+            buffer.add(a);
+            if (buffer.size() >= options.batchRows() || System.nanoTime() - bufferStartedNanos >= options.batchInterval().toNanos()) {
+                send();
+            }
+        }
+
+        /** The buffer, grouped by partition, as requests of at most rowsPerRequest rows and PARTITIONS_PER_REQUEST partitions. */
+        private void send() throws InterruptedException {
+            if (buffer.isEmpty()) {
+                return;
+            }
+            Map<String, List<Activity>> partitions = new java.util.LinkedHashMap<>();
+            for (Activity a : buffer) {
+                partitions.computeIfAbsent(a.userId + '\u0000' + Math.floorDiv(a.eventTime, 86_400_000L), k -> new ArrayList<>()).add(a);
+            }
+            buffer.clear();
+            List<Activity> request = new ArrayList<>(options.rowsPerRequest());
+            int partitionsInRequest = 0;
+            for (List<Activity> rows : partitions.values()) {
+                if (partitionsInRequest == PARTITIONS_PER_REQUEST) {
+                    execute(request);
+                    request = new ArrayList<>(options.rowsPerRequest());
+                    partitionsInRequest = 0;
+                }
+                partitionsInRequest++;
+                for (Activity a : rows) {
+                    request.add(a);
+                    if (request.size() == options.rowsPerRequest()) {
+                        execute(request);
+                        request = new ArrayList<>(options.rowsPerRequest());
+                        partitionsInRequest = 1;
+                    }
+                }
+            }
+            execute(request);
+        }
+
+        private void execute(List<Activity> rows) throws InterruptedException {
+            if (rows.isEmpty()) {
+                return;
+            }
+            if (rows.size() == 1) {
+                executeOne(rows.get(0));
+                return;
+            }
+            BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED).setIdempotence(true);
+            for (Activity a : rows) {
+                batch.addStatement(bind(insert, a));
+            }
             inFlight.acquire();
-            session.executeAsync(row).whenComplete((result, error) -> {
-                if (error instanceof com.datastax.oss.driver.api.core.servererrors.InvalidQueryException && deadLetters != null) {
+            session.executeAsync(batch.build()).whenComplete((result, error) -> {
+                if (error instanceof InvalidQueryException && deadLetters != null) {
+                    retryOneByOne.add(rows);
+                } else if (error != null) {
+                    failure.compareAndSet(null, error);
+                }
+                inFlight.release();
+            });
+        }
+
+        private void executeOne(Activity a) throws InterruptedException {
+            inFlight.acquire();
+            session.executeAsync(bind(insert, a)).whenComplete((result, error) -> {
+                if (error instanceof InvalidQueryException && deadLetters != null) {
                     refused.add(new Object[] {a, error.getMessage()});
                 } else if (error != null) {
                     failure.compareAndSet(null, error);
@@ -126,14 +214,26 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
 
         @Override
         public void flush(boolean endOfInput) throws IOException, InterruptedException {
-            if (!inFlight.tryAcquire(options.maxInFlight(), options.flushTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IOException("Cassandra writes still in flight after " + options.flushTimeout());
+            send();
+            awaitInFlight();
+            // Rows of a refused batch, written again one by one: the refused ones go to dead_letter.
+            for (List<Activity> rows = retryOneByOne.poll(); rows != null; rows = retryOneByOne.poll()) {
+                for (Activity a : rows) {
+                    executeOne(a);
+                }
             }
-            inFlight.release(options.maxInFlight());
+            awaitInFlight();
             rethrow();
             if (deadLetters != null) {
                 deadLetters.flush();
             }
+        }
+
+        private void awaitInFlight() throws IOException, InterruptedException {
+            if (!inFlight.tryAcquire(options.maxInFlight(), options.flushTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException("Cassandra writes still in flight after " + options.flushTimeout());
+            }
+            inFlight.release(options.maxInFlight());
         }
 
         private void rethrow() throws IOException {
