@@ -54,6 +54,7 @@ public final class ProcessSettings implements Serializable {
     public final int cassandraBatchSize;
     public final Duration cassandraBatchInterval;
     public final int cassandraRowsPerRequest;
+    public final int cassandraPartitionsPerRequest;
     /** Cassandra with its login and TLS. */
     public final io.pulse.process.sink.cassandra.CassandraEndpoint cassandra;
     /** Redis with its login and TLS. */
@@ -72,6 +73,7 @@ public final class ProcessSettings implements Serializable {
     public final int httpBatchSize;
     public final Duration httpTimeout;
     public final String lakeDir;
+    public final String lakeCompression;
     public final int sinkMaxAttempts;
     public final Duration sinkFirstBackoff;
     public final int lookupThreads;
@@ -125,9 +127,11 @@ public final class ProcessSettings implements Serializable {
         cassandraBatchSize = s.integer("cassandra.batch-size");
         cassandraBatchInterval = s.duration("cassandra.batch-interval");
         cassandraRowsPerRequest = s.integer("cassandra.rows-per-request");
-        if (cassandraBatchSize < 1 || cassandraRowsPerRequest < 1) {
-            throw new IllegalArgumentException("settings 'cassandra.batch-size' and 'cassandra.rows-per-request' must be at least 1, got "
-                    + cassandraBatchSize + " and " + cassandraRowsPerRequest);
+        cassandraPartitionsPerRequest = s.integer("cassandra.partitions-per-request");
+        if (cassandraBatchSize < 1 || cassandraRowsPerRequest < 1 || cassandraPartitionsPerRequest < 1) {
+            throw new IllegalArgumentException("settings 'cassandra.batch-size', 'cassandra.rows-per-request' and"
+                    + " 'cassandra.partitions-per-request' must be at least 1, got " + cassandraBatchSize + ", " + cassandraRowsPerRequest
+                    + " and " + cassandraPartitionsPerRequest);
         }
         cassandra = new io.pulse.process.sink.cassandra.CassandraEndpoint(cassandraHost, cassandraPort, cassandraDatacenter,
                 io.pulse.model.settings.Login.from(s, "cassandra", "username"), io.pulse.model.settings.Tls.from(s, "cassandra"));
@@ -155,6 +159,8 @@ public final class ProcessSettings implements Serializable {
         String lake = s.string("lake.dir");
         // A local path is made absolute here, on the client: TaskManagers run in other directories.
         lakeDir = lake.contains("://") ? lake : java.nio.file.Path.of(lake).toAbsolutePath().normalize().toString();
+        lakeCompression = s.string("lake.compression");
+        io.pulse.process.sink.lake.ParquetLakeSink.codec(lakeCompression); // fails with the choices
         sinkMaxAttempts = s.integer("sink.max-attempts");
         sinkFirstBackoff = s.duration("sink.first-backoff");
         lookupThreads = s.integer("lookup.threads");
@@ -219,7 +225,8 @@ public final class ProcessSettings implements Serializable {
         d.put("cassandra.max-in-flight", "1024"); // the driver's requests per connection
         d.put("cassandra.batch-size", "2000"); // rows buffered per writer before they are sent, grouped by partition
         d.put("cassandra.batch-interval", "100ms"); // or once the oldest buffered row is this old (checked on the next row)
-        d.put("cassandra.rows-per-request", "20"); // rows per UNLOGGED batch (at most 10 partitions each)
+        d.put("cassandra.rows-per-request", "20"); // rows per UNLOGGED batch
+        d.put("cassandra.partitions-per-request", "10"); // partitions per UNLOGGED batch: Cassandra warns above 10 by default
         d.put("cassandra.username", ""); // empty: no login (a node without PasswordAuthenticator)
         d.put("cassandra.password", "");
         d.putAll(io.pulse.model.settings.Tls.defaults("cassandra"));
@@ -245,6 +252,7 @@ public final class ProcessSettings implements Serializable {
         d.put("http.batch-size", "1000");
         d.put("http.timeout", "10s");
         d.put("lake.dir", ".pulse/lake");
+        d.put("lake.compression", "snappy"); // uncompressed, snappy, zstd or gzip
         d.put("sink.max-attempts", "8"); // with backoff from 200 ms doubling: seven pauses, about 25 s
         d.put("sink.first-backoff", "200ms");
         d.put("lookup.threads", "2");

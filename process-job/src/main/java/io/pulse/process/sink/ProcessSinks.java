@@ -64,11 +64,12 @@ public final class ProcessSinks {
         }
         if (s.sink("cassandra")) {
             b.userEvents(new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandra, s.cassandraKeyspace,
-                    s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest),
+                    s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest,
+                    s.cassandraPartitionsPerRequest),
                     refused));
         }
         if (s.sink("lake")) {
-            b.lake(ParquetLakeSink.create(s.lakeDir));
+            b.lake(ParquetLakeSink.create(s.lakeDir, s.lakeCompression));
         }
         if (s.sink("kafka")) {
             b.enrichedActivity(EnrichedActivityKafkaSink.create(s.kafka, s.enrichedTopic, s.transactionalIdPrefix));

@@ -32,7 +32,7 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * (user_id, UTC date) partition. Rows are buffered up to {@code batchRows} or {@code batchInterval}
  * (checked on the next row) and at every checkpoint, grouped by partition and sent as asynchronous,
  * idempotent UNLOGGED batches of at most {@code rowsPerRequest} rows from at most
- * {@link #PARTITIONS_PER_REQUEST} partitions (Cassandra warns above 10), with a bound on the requests in
+ * {@code partitionsPerRequest} partitions (Cassandra warns above 10 by default), with a bound on the requests in
  * flight (backpressure instead of an unbounded buffer). Each checkpoint sends the buffer and waits for
  * every request; a failed request fails the job, and the restarted job writes the rows again onto the
  * same keys, so nothing is duplicated. A batch Cassandra refuses as invalid is written again row by
@@ -43,13 +43,16 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
 
     /** Where and how to write. */
     public record Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout, int batchRows,
-                          Duration batchInterval, int rowsPerRequest) implements Serializable {
+                          Duration batchInterval, int rowsPerRequest, int partitionsPerRequest) implements Serializable {
         public static final int DEFAULT_BATCH_ROWS = 2000;
         public static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(100);
         public static final int DEFAULT_ROWS_PER_REQUEST = 20;
+        /** Cassandra logs a warning for an unlogged batch across more than 10 partitions (unlogged_batch_across_partitions_warn_threshold). */
+        public static final int DEFAULT_PARTITIONS_PER_REQUEST = 10;
 
         public Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout) {
-            this(endpoint, keyspace, maxInFlight, flushTimeout, DEFAULT_BATCH_ROWS, DEFAULT_BATCH_INTERVAL, DEFAULT_ROWS_PER_REQUEST);
+            this(endpoint, keyspace, maxInFlight, flushTimeout, DEFAULT_BATCH_ROWS, DEFAULT_BATCH_INTERVAL, DEFAULT_ROWS_PER_REQUEST,
+                    DEFAULT_PARTITIONS_PER_REQUEST);
         }
 
         /** The local stack's Cassandra: no login, no TLS. */
@@ -58,8 +61,6 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         }
     }
 
-    /** Partitions one request may touch: Cassandra logs a warning for an unlogged batch across more than 10. */
-    static final int PARTITIONS_PER_REQUEST = 10;
 
     private final Options options;
     private final SinkDeadLetters deadLetters;
@@ -146,7 +147,7 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             }
         }
 
-        /** The buffer, grouped by partition, as requests of at most rowsPerRequest rows and PARTITIONS_PER_REQUEST partitions. */
+        /** The buffer, grouped by partition, as requests of at most rowsPerRequest rows and partitionsPerRequest partitions. */
         private void send() throws InterruptedException {
             if (buffer.isEmpty()) {
                 return;
@@ -159,7 +160,7 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             List<Activity> request = new ArrayList<>(options.rowsPerRequest());
             int partitionsInRequest = 0;
             for (List<Activity> rows : partitions.values()) {
-                if (partitionsInRequest == PARTITIONS_PER_REQUEST) {
+                if (partitionsInRequest == options.partitionsPerRequest()) {
                     execute(request);
                     request = new ArrayList<>(options.rowsPerRequest());
                     partitionsInRequest = 0;

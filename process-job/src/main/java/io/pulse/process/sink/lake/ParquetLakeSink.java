@@ -30,9 +30,9 @@ import org.apache.parquet.io.PositionOutputStream;
  * {@code part-<uuid>-<n>.parquet}; a restart discards or resumes in-progress files, so no row is
  * lost or written twice.
  *
- * <p>Parquet is written without Hadoop (none on the cluster); Parquet's compression codecs other
- * than UNCOMPRESSED come through Hadoop classes, so files are uncompressed (still dictionary and
- * RLE encoded).
+ * <p>Parquet is written without Hadoop (none on the cluster), compressed with the codec of the
+ * setting {@code lake.compression} ({@link #CODECS}; snappy by default) through {@link LakeCodecs}, dictionary and RLE encoded
+ * except {@code event_id}, which is unique per row (a dictionary of it is built and then thrown away).
  */
 public final class ParquetLakeSink {
     public static final String FILE_PREFIX = "part";
@@ -40,8 +40,15 @@ public final class ParquetLakeSink {
 
     private ParquetLakeSink() {}
 
+    /** The values of {@code lake.compression}. */
+    public static final java.util.List<String> CODECS = java.util.List.of("uncompressed", "snappy", "zstd", "gzip");
+
     public static FileSink<Activity> create(String lakeDir) {
-        return FileSink.forBulkFormat(new Path(lakeDir), new WriterFactory())
+        return create(lakeDir, "snappy");
+    }
+
+    public static FileSink<Activity> create(String lakeDir, String compression) {
+        return FileSink.forBulkFormat(new Path(lakeDir), new WriterFactory(codec(compression)))
                 .withBucketAssigner(new EventDateBuckets())
                 .withRollingPolicy(new ColdDatesRoll())
                 .withBucketCheckInterval(COLD_AFTER_MILLIS / 2)
@@ -93,8 +100,22 @@ public final class ParquetLakeSink {
         }
     }
 
+    /** The codec of a {@code lake.compression} value, or an error that lists them. */
+    public static CompressionCodecName codec(String compression) {
+        if (!CODECS.contains(compression)) {
+            throw new IllegalArgumentException("setting 'lake.compression' must be one of " + String.join(", ", CODECS) + ", got '"
+                    + compression + "'");
+        }
+        return CompressionCodecName.valueOf(compression.toUpperCase(java.util.Locale.ROOT));
+    }
+
     static final class WriterFactory implements BulkWriter.Factory<Activity> {
         private static final long serialVersionUID = 1L;
+        private final CompressionCodecName codec;
+
+        WriterFactory(CompressionCodecName codec) {
+            this.codec = codec;
+        }
 
         @Override
         public BulkWriter<Activity> create(FSDataOutputStream out) throws IOException {
@@ -102,7 +123,9 @@ public final class ParquetLakeSink {
                     .withSchema(UserEvent.getClassSchema())
                     .withDataModel(SpecificData.getForClass(UserEvent.class))
                     .withConf(new PlainParquetConfiguration())
-                    .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+                    .withCodecFactory(new LakeCodecs())
+                    .withCompressionCodec(codec)
+                    .withDictionaryEncoding("event_id", false)
                     .build();
             return new BulkWriter<>() {
                 @Override
