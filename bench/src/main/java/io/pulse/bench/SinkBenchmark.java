@@ -218,7 +218,8 @@ public final class SinkBenchmark {
 
     static Pair cassandra(ProcessSettings s, int rows) throws Exception {
         CassandraUserEventsSink sink = new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandra, s.cassandraKeyspace,
-                s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest));
+                s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest,
+                    s.cassandraPartitionsPerRequest));
         try (CqlSession session = CqlSession.builder().addContactPoint(new InetSocketAddress(s.cassandraHost, s.cassandraPort))
                 .withLocalDatacenter(s.cassandraDatacenter).build()) {
             try {
@@ -242,7 +243,7 @@ public final class SinkBenchmark {
                         List<BoundStatement> request = new ArrayList<>();
                         int partitions = 0;
                         for (List<BoundStatement> partition : byPartition.values()) {
-                            if (partitions == 10 || request.size() + partition.size() > perRequest && !request.isEmpty()) {
+                            if (partitions == s.cassandraPartitionsPerRequest || request.size() + partition.size() > perRequest && !request.isEmpty()) {
                                 sendBatch(session, request, inFlight, failure);
                                 request = new ArrayList<>();
                                 partitions = 0;
