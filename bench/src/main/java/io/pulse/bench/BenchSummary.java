@@ -127,7 +127,7 @@ public final class BenchSummary {
         md.append("\nMachine: ").append(machine).append(". Ratios are Pulse / baseline, both measured in the same run.\n");
         if (!latencies.isEmpty()) {
             JsonNode p = results.get("pipeline");
-            md.append(String.format(Locale.ROOT, "%nEnd-to-end latency, whole job with every sink on, at %,.0f events/s (half its sustained rate) for %d s:%n%n",
+            md.append(String.format(Locale.ROOT, "%nEnd-to-end latency, whole job with every sink on, at %,.0f events/s (half what it keeps up with beside the producer) for %d s:%n%n",
                     p.get("latency_run").get("events_per_s").asDouble(), p.get("latency_run").get("seconds").asInt()));
             md.append("| from Kafka append to | p50 ms | p99 ms | max ms | records | goal |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
             ArrayNode lat = out.putArray("latency_ms");

@@ -57,7 +57,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   events, 1 per 25 activity events); the rate is the slope of the records its source has emitted
  *   (a metric reporter in this JVM, {@link SourceProgress}) between 10% and 90% of the backlog: the
  *   source is held back by backpressure from every sink, and start-up and tail are left out.</li>
- *   <li>Latency at half that rate: the producer sends live traffic at half the sustained rate (and
+ *   <li>Live capacity: the producer sends at that rate for 30 s to fresh topics while the job reads
+ *   them; the job's source rate over the last three quarters is what the pipeline keeps up with
+ *   while the producer shares the machine.</li>
+ *   <li>Latency at half the live capacity: the producer sends live traffic at that rate (and
  *   engagement events at 1/25 of it) to fresh topics; the benchmark then reads, per record, when it
  *   was appended to Kafka (its timestamp) and when it reached each sink: the Cassandra write time
  *   of its row, a read_committed consumer of enriched_activity, ClickHouse polled every 200 ms, and
@@ -73,6 +76,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class PipelineBenchmark {
     private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private static final int ENGAGEMENT_EVERY = 25;
+    private static final int LIVE_CAPACITY_SECONDS = 30;
 
     private final ProcessSettings base;
     private final String schema = "bench_pipeline_" + RUN;
@@ -100,14 +104,17 @@ public final class PipelineBenchmark {
         try {
             bench.isolate(cassandraDdl);
             Sustained sustained = bench.sustained(backlogTopic, backlogEvents, cpu);
-            double halfRate = sustained.rate() / 2;
+            // Half load is half of what the pipeline keeps up with while the producer shares the machine, not
+            // half of the drain rate: at that, the latency run measured a saturated machine's queues.
+            double live = bench.liveCapacity(producerJar, sustained.rate(), LIVE_CAPACITY_SECONDS);
+            double halfRate = live / 2;
             Latency latency = bench.latency(producerJar, halfRate, latencySeconds, cpu);
             String sinks = String.join(",", bench.base.sinks);
-            String json = json(sinks, backlogEvents, sustained, halfRate, latency, bench.checkpointSeconds());
+            String json = json(sinks, backlogEvents, sustained, live, halfRate, latency, bench.checkpointSeconds());
             Files.createDirectories(result.getParent());
             Files.writeString(result, json);
-            System.out.printf(Locale.ROOT, "pipeline: sinks %s, sustained %.0f events/s (%.1f CPU s per M events)%n", sinks,
-                    sustained.rate(), sustained.cpuPerMillion());
+            System.out.printf(Locale.ROOT, "pipeline: sinks %s, sustained %.0f events/s (%.1f CPU s per M events); %.0f events/s with"
+                    + " the producer on the same machine%n", sinks, sustained.rate(), sustained.cpuPerMillion(), live);
             latency.perSink().forEach((sink, p) -> System.out.printf(Locale.ROOT,
                     "pipeline: latency at %.0f events/s to %s: p50 %d ms, p99 %d ms, max %d ms (%d records)%n",
                     halfRate, sink, p.p50(), p.p99(), p.max(), p.samples()));
@@ -120,7 +127,7 @@ public final class PipelineBenchmark {
     // --- isolation ----------------------------------------------------------------------------
 
     private void isolate(String cassandraDdl) throws Exception {
-        progress("isolating this run: PostgreSQL schema %s, Cassandra keyspaces %s_a/_b, ClickHouse %s, Redis prefix %s",
+        progress("isolating this run: PostgreSQL schema %s, Cassandra keyspaces %s_a/_b/_c, ClickHouse %s, Redis prefix %s",
                 schema, schema, clickhouseTable, redisPrefix());
         try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
@@ -144,7 +151,7 @@ public final class PipelineBenchmark {
             }
         }
         try (CqlSession session = cassandra(null)) {
-            for (String phase : List.of("a", "b")) {
+            for (String phase : List.of("a", "b", "c")) {
                 String keyspace = schema + "_" + phase;
                 keyspaces.add(keyspace);
                 for (String statement : cassandraDdl.replaceAll("(?m)^--.*$", "").split(";")) {
@@ -267,7 +274,7 @@ public final class PipelineBenchmark {
         String engagementTopic = topic("a-engagement");
         createTopics(engagementTopic, topic("a-enriched"), topic("a-late"), topic("a-dead"));
         long engagements = events / ENGAGEMENT_EVERY;
-        progress("1/2 sustained: writing %d engagement events beside the %d activity events", engagements, events);
+        progress("1/3 sustained: writing %d engagement events beside the %d activity events", engagements, events);
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             AvroSingleObjectCodec<EngagementEvent> avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
             long t0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
@@ -279,7 +286,7 @@ public final class PipelineBenchmark {
         ProcessSettings s = settings("a", backlogTopic, engagementTopic);
         Map<TopicPartition, Long> end = endOffsets(backlogTopic);
         long total = end.values().stream().mapToLong(Long::longValue).sum();
-        progress("1/2 sustained: the job drains %d records with every sink on (checkpoint every %ss) ...", total,
+        progress("1/3 sustained: the job drains %d records with every sink on (checkpoint every %ss) ...", total,
                 s.checkpointInterval.toSeconds());
         SourceProgress.reset();
         JobClient job = start(s, "bench pipeline sustained");
@@ -302,7 +309,7 @@ public final class PipelineBenchmark {
                 used = StackCpu.between(cpuFrom, cpu.read());
             }
             if (now - lastReport > TimeUnit.SECONDS.toNanos(10)) {
-                progress("1/2 sustained: %d of %d records through the source after %.0f s", read, total, (now - began) / 1e9);
+                progress("1/3 sustained: %d of %d records through the source after %.0f s", read, total, (now - began) / 1e9);
                 lastReport = now;
             }
             if (now - began > TimeUnit.MINUTES.toNanos(20)) {
@@ -337,6 +344,48 @@ public final class PipelineBenchmark {
     record Latency(Map<String, Percentiles> perSink, Map<String, Integer> windowRows, Map<String, Integer> expected, long sent,
                    double seconds, Map<String, Double> cpu) {}
 
+    /**
+     * What the pipeline keeps up with while the producer runs beside it: the producer sends at the drain
+     * rate for {@code seconds}; the job's source rate over the last three quarters of that time (the job
+     * falls behind, so its source runs as fast as the machine lets it with the producer on it).
+     */
+    private double liveCapacity(Path producerJar, double rate, int seconds) throws Exception {
+        String activityTopic = topic("c-activity");
+        String engagementTopic = topic("c-engagement");
+        createTopics(activityTopic, engagementTopic, topic("c-enriched"), topic("c-late"), topic("c-dead"));
+        ProcessSettings s = settings("c", activityTopic, engagementTopic);
+        SourceProgress.reset();
+        JobClient job = start(s, "bench pipeline live capacity");
+        awaitRunning(job);
+        progress("2/3 live capacity: producer at %.0f events/s (the drain rate) for %d s beside the job ...", rate, seconds);
+        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds);
+        long began = System.nanoTime();
+        long[] from = null;
+        while (producer.isAlive()) {
+            long now = System.nanoTime();
+            if (from == null && now - began >= TimeUnit.SECONDS.toNanos(seconds) / 4) {
+                from = new long[] {now, SourceProgress.records()};
+            }
+            failIfDone(job);
+            Thread.sleep(100); // between reads of the source's counter
+        }
+        long[] to = {System.nanoTime(), SourceProgress.records()};
+        if (producer.exitValue() != 0 || from == null) {
+            throw new IllegalStateException("the producer did not run its " + seconds + " s beside the job");
+        }
+        cancelRunning();
+        double live = (to[1] - from[1]) / ((to[0] - from[0]) / 1e9);
+        progress("2/3 live capacity: %.0f events/s through the job's source with the producer running", live);
+        return live;
+    }
+
+    private static Process producer(Path producerJar, String bootstrap, String topic, double rate, int seconds) throws IOException {
+        return new ProcessBuilder(javaBin(), "-jar", producerJar.toString(), "produce", "--bootstrap", bootstrap,
+                "--topic", topic, "--rate", String.format(Locale.ROOT, "%.0f", rate), "--duration", seconds + "s",
+                "--users", "2000", "--seed", "2", "--late-share", "0", "--malformed-share", "0", "--format", "avro")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
     private Latency latency(Path producerJar, double rate, int seconds, StackCpu cpu) throws Exception {
         // Window rows of the first phase would look like instant results to the pollers.
         try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
@@ -364,13 +413,10 @@ public final class PipelineBenchmark {
                         engagementAppended, running)));
         watchers.forEach(Thread::start);
 
-        progress("2/2 latency: producer at %.0f events/s (half the sustained rate) for %d s ...", rate, seconds);
+        progress("3/3 latency: producer at %.0f events/s (half the live capacity) for %d s ...", rate, seconds);
         Map<String, Double> before = cpu.read();
         long began = System.nanoTime();
-        Process producer = new ProcessBuilder(javaBin(), "-jar", producerJar.toString(), "produce", "--bootstrap", s.kafkaBootstrap,
-                "--topic", activityTopic, "--rate", String.format(Locale.ROOT, "%.0f", rate), "--duration", seconds + "s",
-                "--users", "2000", "--seed", "2", "--late-share", "0", "--malformed-share", "0", "--format", "avro")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds);
         if (!producer.waitFor(seconds + 120L, TimeUnit.SECONDS) || producer.exitValue() != 0) {
             producer.destroyForcibly();
             throw new IllegalStateException("the producer did not finish its " + seconds + " s run");
@@ -379,7 +425,7 @@ public final class PipelineBenchmark {
         Map<String, Double> used = StackCpu.between(before, cpu.read());
         // The tail: enriched_activity and the lake commit on the next checkpoint, the writers flush each second.
         long drain = s.checkpointInterval.toMillis() * 2 + 5_000;
-        progress("2/2 latency: producer done; %d s for the last records to reach every sink ...", drain / 1000);
+        progress("3/3 latency: producer done; %d s for the last records to reach every sink ...", drain / 1000);
         Thread.sleep(drain); // a fixed tail: records still in flight are what is measured
         running.set(false);
         for (Thread t : watchers) {
@@ -388,7 +434,7 @@ public final class PipelineBenchmark {
         failIfDone(job);
         cancelRunning();
 
-        progress("2/2 latency: reading append times and the Cassandra write times ...");
+        progress("3/3 latency: reading append times and the Cassandra write times ...");
         Appends appends = appends(activityTopic);
         Map<String, List<Long>> latencies = new java.util.LinkedHashMap<>();
         latencies.put("cassandra user_events", cassandraLatencies(s, appends.byEventId()));
@@ -415,7 +461,7 @@ public final class PipelineBenchmark {
                 appends.byEventId().size(), "clickhouse engagement_enriched", engagementAppended.size());
         expected.forEach((sink, count) -> {
             if (perSink.get(sink).samples() != count) {
-                progress("2/2 latency: WARNING %s: %d of %d records arrived within the run and its tail", sink,
+                progress("3/3 latency: WARNING %s: %d of %d records arrived within the run and its tail", sink,
                         perSink.get(sink).samples(), count);
             }
         });
@@ -718,7 +764,8 @@ public final class PipelineBenchmark {
         return base.checkpointInterval.toSeconds();
     }
 
-    private static String json(String sinksOn, long backlog, Sustained sustained, double halfRate, Latency latency, long checkpoint) {
+    private static String json(String sinksOn, long backlog, Sustained sustained, double live, double halfRate, Latency latency,
+                               long checkpoint) {
         StringBuilder sinks = new StringBuilder();
         latency.perSink().forEach((sink, p) -> sinks.append(sinks.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
                 "    \"%s\": {\"p50_ms\": %d, \"p99_ms\": %d, \"max_ms\": %d, \"records\": %d%s}", sink, p.p50(), p.p99(), p.max(), p.samples(),
@@ -732,6 +779,7 @@ public final class PipelineBenchmark {
                   "setup": "the whole process job with the sinks above (all by default: PostgreSQL, Cassandra, Redis, ClickHouse, mock-external HTTP, Parquet lake, Kafka), in-process Flink 1.20, parallelism 2, RocksDB, checkpoint every %d s, no restarts, against the local stack's servers; engagement events 1 per %d activity events",
                   "backlog_events": %d,
                   "sustained": {"events_per_s": %.0f, "seconds": %.2f, "events_in_slope": %d, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s},
+                  "live_capacity": {"events_per_s": %.0f, "note": "the job's source rate while the producer sends at the drain rate on the same machine; half of it is the latency run's load"},
                   "latency_run": {"target_events_per_s": %.0f, "events_per_s": %.0f, "seconds": %.2f, "activity_events_sent": %d, "cpu_s_by_process": %s, "window_rows": %s},
                   "latency_ms": {
                 %s
@@ -740,7 +788,7 @@ public final class PipelineBenchmark {
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), sinksOn, checkpoint, ENGAGEMENT_EVERY,
                 backlog, sustained.rate(), sustained.seconds(), sustained.events(), sustained.cpuPerMillion(), StackCpu.json(sustained.cpu()),
-                halfRate, latency.sent() / latency.seconds(), latency.seconds(), latency.sent(), StackCpu.json(latency.cpu()),
+                live, halfRate, latency.sent() / latency.seconds(), latency.seconds(), latency.sent(), StackCpu.json(latency.cpu()),
                 latency.windowRows().entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + e.getValue())
                         .collect(java.util.stream.Collectors.joining(", ", "{", "}")), sinks);
     }
