@@ -407,13 +407,14 @@ public final class SinkBenchmark {
             double bulk = timed("ParquetWriter on a local file", rows, () -> {
                 try (ParquetWriter<UserEvent> writer = AvroParquetWriter.<UserEvent>builder(new LocalOutputFile(dir.resolve("bulk.parquet")))
                         .withSchema(UserEvent.getClassSchema()).withDataModel(SpecificData.getForClass(UserEvent.class))
-                        .withConf(new PlainParquetConfiguration()).withCompressionCodec(CompressionCodecName.UNCOMPRESSED).build()) {
+                        .withConf(new PlainParquetConfiguration()).withCodecFactory(ParquetLakeSink.codecs())
+                        .withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
                     for (long i = 0; i < rows; i++) {
                         writer.write(activity(i).toUserEvent());
                     }
                 }
             });
-            return new Pair("parquet lake (FileSink, committed on checkpoint)", "ParquetWriter on one local file", rows, pulse, bulk);
+            return new Pair("parquet lake (FileSink, committed on checkpoint)", "ParquetWriter on one local file, snappy", rows, pulse, bulk);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

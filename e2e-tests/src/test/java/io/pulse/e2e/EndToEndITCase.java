@@ -297,6 +297,16 @@ class EndToEndITCase {
         assertThat(lateSeen).containsExactlyInAnyOrderElementsOf(expectedLate);
     }
 
+    /** The test stack for a test that drives the launcher (local stack only; skipped otherwise), and the launcher on it. */
+    static io.pulse.infra.LocalStack launcherOnTheTestStack() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("pulse.stack.provider", "local").equals("local"),
+                "the launcher drives the local stack only");
+        servers = TestStack.current();
+        stack = servers.endpoints();
+        flink = new FlinkRest(stack.flinkRest());
+        return io.pulse.infra.LocalStack.shared();
+    }
+
     // ------------------------------------------------------------------ data
 
     /** The ingest job's settings for one run: its scratch database and engagement topic, checkpoints every 2 s. */

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pulse.e2e.stack.TestStack;
 import io.pulse.infra.LocalStack;
 import io.pulse.infra.testing.ScratchDatabase;
 import io.pulse.infra.testing.ScratchTopic;
@@ -36,7 +35,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -58,12 +56,7 @@ class OperateJobsITCase {
 
     @BeforeAll
     static void cluster() {
-        Assumptions.assumeTrue(System.getProperty("pulse.stack.provider", "local").equals("local"), "the launcher drives the local stack only");
-        TestStack servers = TestStack.current();
-        EndToEndITCase.servers = servers;
-        EndToEndITCase.stack = servers.endpoints();
-        EndToEndITCase.flink = new FlinkRest(EndToEndITCase.stack.flinkRest());
-        launcher = LocalStack.shared();
+        launcher = EndToEndITCase.launcherOnTheTestStack();
     }
 
     @AfterAll

@@ -8,7 +8,6 @@ import static io.pulse.process.SinkContents.postgresRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.pulse.e2e.stack.TestStack;
 import io.pulse.infra.LocalStack;
 import io.pulse.infra.StackEndpoints;
 import io.pulse.model.codec.UserEventCodec;
@@ -45,7 +44,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -72,12 +70,7 @@ class SecureStackITCase {
 
     @BeforeAll
     static void stacks() throws Exception {
-        Assumptions.assumeTrue(System.getProperty("pulse.stack.provider", "local").equals("local"), "the launcher drives the local stack only");
-        TestStack servers = TestStack.current();
-        EndToEndITCase.servers = servers;
-        EndToEndITCase.stack = servers.endpoints();
-        EndToEndITCase.flink = new FlinkRest(EndToEndITCase.stack.flinkRest());
-        launcher = LocalStack.shared();
+        launcher = EndToEndITCase.launcherOnTheTestStack();
         secure = LocalStack.start(LocalStack.privateHome("secure"), LocalStack.freePortOffset(-25000), Map.of("PULSE_SECURE", "1"), STORES);
         ends = secure.endpoints();
         secrets = secure.home().resolve("secrets");

@@ -100,6 +100,11 @@ public final class ParquetLakeSink {
         }
     }
 
+    /** The lake's Hadoop-free Parquet codecs, for any Parquet writer (the benchmark's baseline writes with them too). */
+    public static org.apache.parquet.compression.CompressionCodecFactory codecs() {
+        return new LakeCodecs();
+    }
+
     /** The codec of a {@code lake.compression} value, or an error that lists them. */
     public static CompressionCodecName codec(String compression) {
         if (!CODECS.contains(compression)) {
