@@ -26,9 +26,11 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
        ./pulse bench scale [--events N]
          the process job (discarding sinks) and its source alone at parallelism 1, 2 and 4 on 1 and 2
          TaskManagers: sustained rate and CPU per event of each (default 1000000 events, topic of 4 partitions)
-       ./pulse bench pipeline [--events N] [--seconds S]
-         the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000),
-         then end-to-end latency p50/p99/max at half that rate for S seconds (default 60)
+       ./pulse bench pipeline [--events N] [--seconds S] [--sink-rows R]
+         the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000), what
+         it keeps up with beside the producer, end-to-end latency p50/p99/max at half of that for S seconds
+         (default 60), then per store: rows/s and CPU µs/row in the pipeline, and its sink alone vs the store's
+         own path on R rows (default 100000; 0 skips it); JSON, Markdown and PNG in bench/results/
 Runs on the local stack, started first when a server a benchmark needs is down. Results go to bench/results/.
 USAGE
 }
@@ -127,22 +129,19 @@ bench_all() {
   log "bench ${size#--}: starting the local stack if needed ..."
   ( stack_up ) >/dev/null || die "the stack did not start: ./pulse up shows why"
   local bench_jar; bench_jar=$(module_jar bench 'bench-*-all.jar') || exit 1
-  log "bench ${size#--} 1/4: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
+  log "bench ${size#--} 1/3: producer vs ProducerPerformance ($producer_events events x $producer_rounds) ..."
   ( cmd_bench producer --events "$producer_events" --rounds "$producer_rounds" ) || die "the producer benchmark failed"
   local producer_file; producer_file=$(ls -t "$BENCH_RESULTS"/producer-*.json | head -1)
-  log "bench ${size#--} 2/4: process job vs raw consume+decode, Flink SQL and Spark ($process_events events) ..."
+  log "bench ${size#--} 2/3: process job vs raw consume+decode, Flink SQL and Spark ($process_events events) ..."
   ( cmd_bench process --events "$process_events" ) || die "the process benchmark failed"
   local process_file spark_file peers=()
   process_file=$(ls -t "$BENCH_RESULTS"/process-*.json | head -1)
   spark_file=$(ls -t "$BENCH_RESULTS"/spark-*.json 2>/dev/null | head -1)
   [ "${spark_file##*/spark-}" = "${process_file##*/process-}" ] && peers=("$spark_file")
-  log "bench ${size#--} 3/4: each sink vs its store's bulk path ($sink_rows rows) ..."
-  ( cmd_bench sinks --rows "$sink_rows" ) || die "the sink benchmark failed"
-  local sinks_file; sinks_file=$(ls -t "$BENCH_RESULTS"/sinks-*.json | head -1)
-  log "bench ${size#--} 4/4: the whole pipeline, every sink on: sustained rate ($pipeline_events events), latency at half of it ($pipeline_seconds s) ..."
-  ( cmd_bench pipeline --events "$pipeline_events" --seconds "$pipeline_seconds" ) || die "the pipeline benchmark failed"
-  local pipeline_file; pipeline_file=$(ls -t "$BENCH_RESULTS"/pipeline-*.json | head -1)
+  log "bench ${size#--} 3/3: the whole pipeline, every sink on: sustained rate ($pipeline_events events), latency at half of it ($pipeline_seconds s), each sink vs its store's own path ($sink_rows rows) ..."
+  ( cmd_bench pipeline --events "$pipeline_events" --seconds "$pipeline_seconds" --sink-rows "$sink_rows" ) || die "the pipeline benchmark failed"
+  local pipeline_file; pipeline_file=$(ls -t "$BENCH_RESULTS"/pipeline-*.json | grep -v -- -summary | head -1)
   "$(java_bin)" -Djava.awt.headless=true -cp "$bench_jar" io.pulse.bench.Bench summary "$BENCH_RESULTS/$stamp" \
-    "$producer_file" "$process_file" "${peers[@]}" "$sinks_file" "$pipeline_file" || die "could not write the summary"
+    "$producer_file" "$process_file" "${peers[@]}" "$pipeline_file" || die "could not write the summary"
   log "bench ${size#--}: done in $((SECONDS - began)) s"
 }

@@ -267,7 +267,7 @@ public final class Bench {
         @Override
         public Integer call() throws Exception {
             Path result = stack.result("sinks");
-            SinkBenchmark.main(new String[] {result.toString(), Integer.toString(rows)});
+            SinkBenchmark.main(new String[] {result.toString(), Integer.toString(rows), stack.stackPids});
             System.err.println("results: " + result + " and .md");
             return 0;
         }
@@ -278,12 +278,16 @@ public final class Bench {
         @Mixin Stack stack;
         @Option(names = "--events", defaultValue = "1000000") long events;
         @Option(names = "--seconds", defaultValue = "60") int seconds;
+        @Option(names = "--sink-rows", defaultValue = "100000") int sinkRows;
         @Option(names = "--cassandra-ddl", required = true) Path cassandraDdl;
 
         @Override
         public Integer call() throws Exception {
-            return stack.overFilledTopic("pipeline", 2, events, (topic, result) -> PipelineBenchmark.main(new String[] {result.toString(),
-                    stack.producerJar.toString(), cassandraDdl.toString(), Long.toString(events), Integer.toString(seconds), stack.stackPids, topic}));
+            return stack.overFilledTopic("pipeline", 2, events, (topic, result) -> {
+                PipelineBenchmark.main(new String[] {result.toString(), stack.producerJar.toString(), cassandraDdl.toString(),
+                        Long.toString(events), Integer.toString(seconds), stack.stackPids, topic, Integer.toString(sinkRows)});
+                BenchSummary.main(new String[] {result.toString().replaceAll("\\.json$", "-summary"), result.toString()});
+            });
         }
     }
 

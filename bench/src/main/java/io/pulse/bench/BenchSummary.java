@@ -35,6 +35,23 @@ public final class BenchSummary {
         }
     }
 
+    /**
+     * One store in the whole pipeline: rows/s its outputs passed to their sinks, its server's CPU per
+     * row there, and the JVM CPU per row of its sink alone (-1: not measured).
+     */
+    record Store(String store, double rowsPerSecond, double serverMicros, double liveRowsPerSecond, double liveServerMicros,
+                 double jvmMicros) {}
+
+    static List<Store> stores(JsonNode pipeline) {
+        List<Store> out = new ArrayList<>();
+        if (pipeline != null) {
+            pipeline.path("stores").forEach(s -> out.add(new Store(s.get("store").asText(), s.get("pipeline_rows_per_s").asDouble(),
+                    s.get("pipeline_server_cpu_us_per_row").asDouble(), s.path("half_load_rows_per_s").asDouble(),
+                    s.path("half_load_server_cpu_us_per_row").asDouble(-1), s.hasNonNull("sink_alone") ? s.get("sink_alone").get("pulse_cpu_us_per_row").get("jvm").asDouble() : -1)));
+        }
+        return out;
+    }
+
     /** One latency figure of the pipeline benchmark. */
     record Latency(String sink, long p50, long p99, long max, long records, String goal) {}
 
@@ -69,12 +86,20 @@ public final class BenchSummary {
                         "Spark Structured Streaming local[2]", sparkRate, 3.0));
             }
         }
-        JsonNode sinks = results.get("sinks");
-        if (sinks != null) {
-            for (JsonNode s : sinks.get("sinks")) {
-                figures.add(new Figure("sink: " + s.get("sink").asText(), "Pulse sink", s.get("pulse_rows_per_s").asDouble(),
-                        s.get("bulk_path").asText(), s.get("bulk_rows_per_s").asDouble(), 0.5));
-            }
+        // Each sink alone against its store's path: from the sink benchmark, else from the pipeline's own run of it.
+        List<JsonNode> alone = new ArrayList<>();
+        if (results.get("sinks") != null) {
+            results.get("sinks").get("sinks").forEach(alone::add);
+        } else if (pipeline != null) {
+            pipeline.path("stores").forEach(s -> {
+                if (s.hasNonNull("sink_alone")) {
+                    alone.add(s.get("sink_alone"));
+                }
+            });
+        }
+        for (JsonNode s : alone) {
+            figures.add(new Figure("sink: " + s.get("sink").asText(), "Pulse sink", s.get("pulse_rows_per_s").asDouble(),
+                    s.get("bulk_path").asText(), s.get("bulk_rows_per_s").asDouble(), SinkBenchmark.GOAL));
         }
         if (pipeline != null) {
             double full = pipeline.get("sustained").get("events_per_s").asDouble();
@@ -112,6 +137,7 @@ public final class BenchSummary {
         }
         List<Figure> figures = figures(results);
         List<Latency> latencies = latencies(results.get("pipeline"));
+        List<Store> stores = stores(results.get("pipeline"));
         ObjectNode out = JSON.createObjectNode().put("machine", machine);
         ArrayNode list = out.putArray("figures");
         StringBuilder md = new StringBuilder("| stage | Pulse /s | baseline | baseline /s | ratio | goal |\n| --- | ---: | --- | ---: | ---: | ---: |\n");
@@ -140,20 +166,39 @@ public final class BenchSummary {
                         l.sink(), l.p50(), l.p99(), l.max(), l.records(), l.goal());
             }
         }
+        if (!stores.isEmpty()) {
+            md.append("\nPer store in the whole pipeline: rows its outputs passed to their sinks per second and the store server's CPU per "
+                    + "such row, sustained and at half load, and the JVM CPU per row of its sink alone:\n\n| store | rows/s sustained | server CPU µs/row "
+                    + "| rows/s half load | server CPU µs/row | sink JVM CPU µs/row (alone) |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+            ArrayNode st = out.putArray("stores");
+            for (Store s : stores) {
+                st.addObject().put("store", s.store()).put("rows_per_s", Math.round(s.rowsPerSecond())).put("server_cpu_us_per_row",
+                        s.serverMicros()).put("half_load_rows_per_s", Math.round(s.liveRowsPerSecond()))
+                        .put("half_load_server_cpu_us_per_row", s.liveServerMicros()).put("sink_jvm_cpu_us_per_row", s.jvmMicros());
+                md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %,.0f | %s | %s |%n", s.store(), s.rowsPerSecond(),
+                        SinkBenchmark.micros(s.serverMicros()), s.liveRowsPerSecond(), SinkBenchmark.micros(s.liveServerMicros()),
+                        SinkBenchmark.micros(s.jvmMicros())));
+            }
+        }
         Files.writeString(Path.of(prefix + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
         Files.writeString(Path.of(prefix + ".md"), md.toString());
-        ImageIO.write(chart(figures, latencies, machine), "png", Path.of(prefix + ".png").toFile());
+        JsonNode pipeline = results.get("pipeline");
+        String latencyTitle = pipeline == null ? "" : String.format(Locale.ROOT, "Whole pipeline: %,.0f events/s sustained, %,.0f beside the "
+                + "producer; latency at %,.0f events/s: p50 | p99 | max (ms); | = 1 s", pipeline.get("sustained").get("events_per_s").asDouble(),
+                pipeline.get("live_capacity").get("events_per_s").asDouble(), pipeline.get("latency_run").get("events_per_s").asDouble());
+        ImageIO.write(chart(figures, latencies, latencyTitle, stores, machine), "png", Path.of(prefix + ".png").toFile());
         System.out.println("bench: results in " + prefix + ".json, .md, .png");
     }
 
     /** Horizontal bars: each stage's ratio to its baseline, with its goal marked. */
-    static BufferedImage chart(List<Figure> figures, List<Latency> latencies, String machine) {
+    static BufferedImage chart(List<Figure> figures, List<Latency> latencies, String latencyTitle, List<Store> stores, String machine) {
         int rowHeight = 34;
         int left = 430;
         int width = 1250;
         int plot = width - left - 60;
         int latencyTop = 90 + figures.size() * rowHeight;
-        int height = latencyTop + (latencies.isEmpty() ? 0 : 60 + latencies.size() * rowHeight);
+        int storesTop = latencyTop + (latencies.isEmpty() ? 0 : 60 + latencies.size() * rowHeight);
+        int height = storesTop + (stores.isEmpty() ? 0 : 60 + stores.size() * rowHeight);
         double max = 1.0;
         for (Figure f : figures) {
             max = Math.max(max, f.ratio());
@@ -196,7 +241,7 @@ public final class BenchSummary {
             }
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString("End-to-end latency at half the sustained rate: p50 | p99 | max (ms); | = 1 s", 20, latencyTop + 28);
+            g.drawString(latencyTitle, 20, latencyTop + 28);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             for (int i = 0; i < latencies.size(); i++) {
                 Latency l = latencies.get(i);
@@ -215,6 +260,33 @@ public final class BenchSummary {
                 int second = left + (int) (latencyPlot * 1000 / (double) maxLatency);
                 g.setStroke(new BasicStroke(2));
                 g.drawLine(second, y + 1, second, y + rowHeight - 5);
+            }
+        }
+        if (!stores.isEmpty()) {
+            double maxRate = 1;
+            for (Store s : stores) {
+                maxRate = Math.max(maxRate, Math.max(s.rowsPerSecond(), s.liveRowsPerSecond()));
+            }
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.drawString("Per store, whole pipeline: rows/s to its sinks sustained | at half load; CPU µs/row of its server, of its sink's JVM alone",
+                    20, storesTop + 28);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            for (int i = 0; i < stores.size(); i++) {
+                Store s = stores.get(i);
+                int y = storesTop + 40 + i * rowHeight;
+                g.setColor(Color.BLACK);
+                g.drawString(s.store(), 20, y + 17);
+                int bar = (int) (plot * 0.45 * s.rowsPerSecond() / maxRate);
+                int live = (int) (plot * 0.45 * s.liveRowsPerSecond() / maxRate);
+                g.setColor(new Color(70, 120, 170));
+                g.fillRect(left, y + 4, Math.max(bar, 1), (rowHeight - 12) / 2);
+                g.setColor(new Color(150, 180, 215));
+                g.fillRect(left, y + 4 + (rowHeight - 12) / 2, Math.max(live, 1), (rowHeight - 12) / 2);
+                g.setColor(Color.BLACK);
+                g.drawString(String.format(Locale.ROOT, "%,.0f | %,.0f rows/s; server %s | %s µs/row; sink JVM %s µs/row", s.rowsPerSecond(),
+                        s.liveRowsPerSecond(), SinkBenchmark.micros(s.serverMicros()), SinkBenchmark.micros(s.liveServerMicros()),
+                        SinkBenchmark.micros(s.jvmMicros())), left + Math.max(Math.max(bar, live), 1) + 6, y + 17);
             }
         }
         g.dispose();

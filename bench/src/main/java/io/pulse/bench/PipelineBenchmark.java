@@ -57,7 +57,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   events, 1 per 25 activity events); the rate is the slope of the records its source has emitted
  *   (a metric reporter in this JVM, {@link SourceProgress}) between 10% and 90% of the backlog: the
  *   source is held back by backpressure from every sink, and start-up and tail are left out.</li>
- *   <li>Live capacity: the producer sends at that rate for 30 s to fresh topics while the job reads
+ *   <li>Live capacity: the producer sends at 1.5x that rate for 30 s to fresh topics while the job reads
  *   them; the job's source rate over the last three quarters is what the pipeline keeps up with
  *   while the producer shares the machine.</li>
  *   <li>Latency at half the live capacity: the producer sends live traffic at that rate (and
@@ -67,11 +67,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   PostgreSQL window rows polled every 250 ms (new rows found by xmin) measured from the moment
  *   the watermark could pass the window's end: the append of the first record, on every partition,
  *   whose event time reaches window end + the out-of-orderness bound.</li>
+ *   <li>Per store: the rows each output passed to its sink per second in the sustained slope (the
+ *   job's {@code rowsOut} counters) and the store server's CPU per row there; then each sink alone
+ *   against its store's own path on the same generated rows ({@link SinkBenchmark}, in this run).</li>
  * </ol>
  * Every store is isolated: a PostgreSQL schema, Cassandra keyspaces, a ClickHouse table, a Redis
  * key prefix, Kafka topics and a lake directory of this run, all removed at the end.
  * Arguments: RESULT_FILE PRODUCER_JAR CASSANDRA_DDL BACKLOG_EVENTS LATENCY_SECONDS STACK_PIDS
- * (the backlog topic is filled by {@code ./pulse bench}: BACKLOG_TOPIC as the 7th argument).
+ * BACKLOG_TOPIC (filled by {@code ./pulse bench}) [SINK_ROWS, 0 skips the sinks alone].
  */
 public final class PipelineBenchmark {
     private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
@@ -100,17 +103,26 @@ public final class PipelineBenchmark {
         int latencySeconds = Integer.parseInt(args[4]);
         StackCpu cpu = StackCpu.parse(args[5]);
         String backlogTopic = args[6];
+        int sinkRows = args.length > 7 ? Integer.parseInt(args[7]) : 100_000;
         PipelineBenchmark bench = new PipelineBenchmark(ProcessSettings.load());
         try {
             bench.isolate(cassandraDdl);
             Sustained sustained = bench.sustained(backlogTopic, backlogEvents, cpu);
             // Half load is half of what the pipeline keeps up with while the producer shares the machine, not
             // half of the drain rate: at that, the latency run measured a saturated machine's queues.
-            double live = bench.liveCapacity(producerJar, sustained.rate(), LIVE_CAPACITY_SECONDS);
+            double speed = speed(latencySeconds);
+            double live = bench.liveCapacity(producerJar, sustained.rate(), LIVE_CAPACITY_SECONDS, speed);
             double halfRate = live / 2;
-            Latency latency = bench.latency(producerJar, halfRate, latencySeconds, cpu);
+            Latency latency = bench.latency(producerJar, halfRate, latencySeconds, speed, cpu);
+            List<SinkBenchmark.Pair> alone = List.of();
+            if (sinkRows > 0) {
+                progress("4/4 each sink alone vs its store's own path, %d rows, best of two rounds ...", sinkRows);
+                SinkBenchmark.cpu = cpu;
+                alone = SinkBenchmark.pairs(bench.base, sinkRows);
+            }
+            List<StoreFigures> stores = StoreFigures.of(sustained, latency, alone);
             String sinks = String.join(",", bench.base.sinks);
-            String json = json(sinks, backlogEvents, sustained, live, halfRate, latency, bench.checkpointSeconds());
+            String json = json(sinks, backlogEvents, sustained, live, halfRate, speed, latency, bench.checkpointSeconds(), stores);
             Files.createDirectories(result.getParent());
             Files.writeString(result, json);
             System.out.printf(Locale.ROOT, "pipeline: sinks %s, sustained %.0f events/s (%.1f CPU s per M events); %.0f events/s with"
@@ -118,6 +130,14 @@ public final class PipelineBenchmark {
             latency.perSink().forEach((sink, p) -> System.out.printf(Locale.ROOT,
                     "pipeline: latency at %.0f events/s to %s: p50 %d ms, p99 %d ms, max %d ms (%d records)%n",
                     halfRate, sink, p.p50(), p.p99(), p.max(), p.samples()));
+            for (StoreFigures f : stores) {
+                System.out.printf(Locale.ROOT, "pipeline: %-10s %6.0f rows/s sustained (server %s CPU µs/row), %6.0f at half load (%s)%s%n",
+                        f.store(), f.rowsPerSecond(), SinkBenchmark.micros(f.serverMicros()), f.liveRowsPerSecond(),
+                        SinkBenchmark.micros(f.liveServerMicros()), f.alone() == null ? "" : String.format(Locale.ROOT,
+                                "; alone %.0f rows/s = %.2fx its path (%.0f rows/s; goal >= %.1f), CPU µs/row %.1f JVM + %s server",
+                                f.alone().pulseRate(), f.alone().ratio(), f.alone().bulkRate(), SinkBenchmark.GOAL, f.alone().pulseJvmMicros(),
+                                SinkBenchmark.micros(f.alone().pulseServerMicros())));
+            }
         } finally {
             bench.cancelRunning();
             bench.cleanUp(backlogTopic);
@@ -171,6 +191,10 @@ public final class PipelineBenchmark {
 
     /** The job's settings for one phase: every sink on, each pointed at this run's isolated stores. */
     private ProcessSettings settings(String phase, String activityTopic, String engagementTopic) throws IOException {
+        return settings(phase, phase, activityTopic, engagementTopic);
+    }
+
+    private ProcessSettings settings(String phase, String keyspace, String activityTopic, String engagementTopic) throws IOException {
         Path lake = Files.createTempDirectory("pulse-bench-lake");
         Path checkpoints = Files.createTempDirectory("pulse-bench-checkpoints");
         lakes.add(lake);
@@ -180,7 +204,7 @@ public final class PipelineBenchmark {
                 "--kafka.dead-letter-topic", topic(phase + "-dead"), "--kafka.group-id", "bench-pipeline-" + RUN + "-" + phase,
                 "--kafka.transactional-id-prefix", "bench-pipeline-" + RUN + "-" + phase,
                 "--postgres.database", base.postgres.database() + "?currentSchema=" + schema,
-                "--cassandra.keyspace", schema + "_" + phase, "--clickhouse.table", clickhouseTable,
+                "--cassandra.keyspace", schema + "_" + keyspace, "--clickhouse.table", clickhouseTable,
                 "--redis.key-prefix", redisPrefix() + phase + ":", "--lake.dir", lake.toString());
     }
 
@@ -264,7 +288,7 @@ public final class PipelineBenchmark {
 
     // --- 1. sustained rate ---------------------------------------------------------------------
 
-    record Sustained(double rate, double seconds, long events, Map<String, Double> cpu) {
+    record Sustained(double rate, double seconds, long events, Map<String, Double> cpu, Map<String, Long> outputRows) {
         double cpuPerMillion() {
             return cpu.get("total") / (events / 1e6);
         }
@@ -274,7 +298,7 @@ public final class PipelineBenchmark {
         String engagementTopic = topic("a-engagement");
         createTopics(engagementTopic, topic("a-enriched"), topic("a-late"), topic("a-dead"));
         long engagements = events / ENGAGEMENT_EVERY;
-        progress("1/3 sustained: writing %d engagement events beside the %d activity events", engagements, events);
+        progress("1/4 sustained: writing %d engagement events beside the %d activity events", engagements, events);
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             AvroSingleObjectCodec<EngagementEvent> avro = new AvroSingleObjectCodec<>(EngagementEvent.class);
             long t0 = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
@@ -286,7 +310,7 @@ public final class PipelineBenchmark {
         ProcessSettings s = settings("a", backlogTopic, engagementTopic);
         Map<TopicPartition, Long> end = endOffsets(backlogTopic);
         long total = end.values().stream().mapToLong(Long::longValue).sum();
-        progress("1/3 sustained: the job drains %d records with every sink on (checkpoint every %ss) ...", total,
+        progress("1/4 sustained: the job drains %d records with every sink on (checkpoint every %ss) ...", total,
                 s.checkpointInterval.toSeconds());
         SourceProgress.reset();
         JobClient job = start(s, "bench pipeline sustained");
@@ -296,6 +320,8 @@ public final class PipelineBenchmark {
         long[] to = null;
         Map<String, Double> cpuFrom = null;
         Map<String, Double> used = null;
+        Map<String, Long> outputsFrom = null;
+        Map<String, Long> outputRows = new java.util.TreeMap<>();
         long began = System.nanoTime();
         long lastReport = 0;
         while (to == null) {
@@ -304,12 +330,15 @@ public final class PipelineBenchmark {
             if (from == null && read >= total / 10) {
                 from = new long[] {now, read};
                 cpuFrom = cpu.read();
+                outputsFrom = SourceProgress.outputs();
             } else if (from != null && read >= total * 9 / 10) {
                 to = new long[] {now, read};
                 used = StackCpu.between(cpuFrom, cpu.read());
+                Map<String, Long> start = outputsFrom;
+                SourceProgress.outputs().forEach((output, rows) -> outputRows.put(output, rows - start.getOrDefault(output, 0L)));
             }
             if (now - lastReport > TimeUnit.SECONDS.toNanos(10)) {
-                progress("1/3 sustained: %d of %d records through the source after %.0f s", read, total, (now - began) / 1e9);
+                progress("1/4 sustained: %d of %d records through the source after %.0f s", read, total, (now - began) / 1e9);
                 lastReport = now;
             }
             if (now - began > TimeUnit.MINUTES.toNanos(20)) {
@@ -325,7 +354,62 @@ public final class PipelineBenchmark {
         cancelRunning();
         double seconds = (to[0] - from[0]) / 1e9;
         long measured = to[1] - from[1];
-        return new Sustained(measured / seconds, seconds, measured, used);
+        return new Sustained(measured / seconds, seconds, measured, used, outputRows);
+    }
+
+    /**
+     * One store's figures: the rows its outputs passed to their sinks per second in the sustained
+     * slope (the engagement stores get theirs before it: that topic is small and read first) and in
+     * the latency run at half load, where every output flows; its server's CPU per such row in each
+     * (-1: the lake lives in the job's JVM; Kafka's server also serves the source and the benchmark's
+     * readers); and its sink alone against the store's own path (null: not run).
+     */
+    record StoreFigures(String store, Map<String, Double> outputs, double rowsPerSecond, double serverMicros, double liveRowsPerSecond,
+                        double liveServerMicros, SinkBenchmark.Pair alone) {
+        /** Store, its server process, the pair of the sink benchmark (by name prefix) and its outputs. */
+        private static final List<String[]> STORES = List.of(
+                new String[] {"postgres", "postgres", "postgres", "session_kpis,page_view_counts,active_users,user_sessions,aggregated_counts"},
+                new String[] {"cassandra", "cassandra", "cassandra", "user_events"},
+                new String[] {"redis", "redis", "redis", "leaderboard,content_hashes"},
+                new String[] {"clickhouse", "clickhouse", "clickhouse", "engagement_enriched"},
+                new String[] {"http", "mock-external", "http", "http_events"},
+                new String[] {"kafka", "kafka", "kafka", "enriched_activity"},
+                new String[] {"lake", null, "parquet lake", "lake"});
+
+        static List<StoreFigures> of(Sustained sustained, Latency latency, List<SinkBenchmark.Pair> alone) {
+            List<StoreFigures> out = new ArrayList<>();
+            for (String[] store : STORES) {
+                Map<String, Double> outputs = new java.util.LinkedHashMap<>();
+                long rows = 0;
+                long liveRows = 0;
+                for (String output : store[3].split(",")) {
+                    rows += sustained.outputRows().getOrDefault(output, 0L);
+                    liveRows += latency.outputRows().getOrDefault(output, 0L);
+                    if (sustained.outputRows().containsKey(output)) {
+                        outputs.put(output, sustained.outputRows().get(output) / sustained.seconds());
+                    }
+                }
+                SinkBenchmark.Pair pair = alone.stream().filter(p -> p.sink().startsWith(store[2])).findFirst().orElse(null);
+                if (rows + liveRows > 0 || pair != null) {
+                    out.add(new StoreFigures(store[0], outputs, rows / sustained.seconds(), micros(sustained.cpu(), store[1], rows),
+                            liveRows / latency.seconds(), micros(latency.cpu(), store[1], liveRows), pair));
+                }
+            }
+            return out;
+        }
+
+        private static double micros(Map<String, Double> cpu, String server, long rows) {
+            return server == null || rows == 0 || !cpu.containsKey(server) ? -1 : cpu.get(server) * 1e6 / rows;
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "{\"store\": \"%s\", \"pipeline_rows_per_s\": %.0f, \"pipeline_outputs_rows_per_s\": %s, "
+                    + "\"pipeline_server_cpu_us_per_row\": %.2f, \"half_load_rows_per_s\": %.0f, \"half_load_server_cpu_us_per_row\": %.2f, "
+                    + "\"sink_alone\": %s}", store, rowsPerSecond,
+                    outputs.entrySet().stream().map(e -> String.format(Locale.ROOT, "\"%s\": %.0f", e.getKey(), e.getValue()))
+                            .collect(java.util.stream.Collectors.joining(", ", "{", "}")), serverMicros, liveRowsPerSecond, liveServerMicros,
+                    alone == null ? "null" : SinkBenchmark.json(alone));
+        }
     }
 
     // --- 2. latency at half load ---------------------------------------------------------------
@@ -342,28 +426,45 @@ public final class PipelineBenchmark {
     }
 
     record Latency(Map<String, Percentiles> perSink, Map<String, Integer> windowRows, Map<String, Integer> expected, long sent,
-                   double seconds, Map<String, Double> cpu) {}
+                   double seconds, Map<String, Double> cpu, Map<String, Long> outputRows) {}
 
     /**
-     * What the pipeline keeps up with while the producer runs beside it: the producer sends at the drain
-     * rate for {@code seconds}; the job's source rate over the last three quarters of that time (the job
-     * falls behind, so its source runs as fast as the machine lets it with the producer on it).
+     * What the pipeline keeps up with while the producer runs beside it. The producer sends at the
+     * drain rate for {@code seconds}; if the job keeps up, that rate is the figure (a floor). If not,
+     * the job's source rate is what it managed with the producer on the machine, and a second round
+     * sends at that rate (a lighter producer): kept up, that rate; else the second round's.
      */
-    private double liveCapacity(Path producerJar, double rate, int seconds) throws Exception {
-        String activityTopic = topic("c-activity");
-        String engagementTopic = topic("c-engagement");
-        createTopics(activityTopic, engagementTopic, topic("c-enriched"), topic("c-late"), topic("c-dead"));
-        ProcessSettings s = settings("c", activityTopic, engagementTopic);
+    private double liveCapacity(Path producerJar, double drain, int seconds, double speed) throws Exception {
+        double first = liveRound("c1", producerJar, drain, seconds, speed);
+        if (first >= drain * 0.95) {
+            progress("2/4 live capacity: the job kept up with the producer at the drain rate: %.0f events/s (a floor)", drain);
+            return drain;
+        }
+        double second = liveRound("c2", producerJar, first, seconds, speed);
+        double live = second >= first * 0.95 ? first : second;
+        progress("2/4 live capacity: %.0f events/s", live);
+        return live;
+    }
+
+    /** One round: the job's source rate over the producer's run, from a quarter of it on (start-up left out). */
+    private double liveRound(String phase, Path producerJar, double rate, int seconds, double speed) throws Exception {
+        String activityTopic = topic(phase + "-activity");
+        String engagementTopic = topic(phase + "-engagement");
+        createTopics(activityTopic, engagementTopic, topic(phase + "-enriched"), topic(phase + "-late"), topic(phase + "-dead"));
+        ProcessSettings s = settings(phase, "c", activityTopic, engagementTopic);
         SourceProgress.reset();
-        JobClient job = start(s, "bench pipeline live capacity");
+        JobClient job = start(s, "bench pipeline live capacity " + phase);
         awaitRunning(job);
-        progress("2/3 live capacity: producer at %.0f events/s (the drain rate) for %d s beside the job ...", rate, seconds);
-        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds);
-        long began = System.nanoTime();
+        progress("2/4 live capacity: producer at %.0f events/s for %d s beside the job ...", rate, seconds);
+        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds, speed);
+        long began = 0; // when the first record reached the job's source (the producer's JVM and users take a while)
         long[] from = null;
         while (producer.isAlive()) {
             long now = System.nanoTime();
-            if (from == null && now - began >= TimeUnit.SECONDS.toNanos(seconds) / 4) {
+            if (began == 0 && SourceProgress.records() > 0) {
+                began = now;
+            }
+            if (began != 0 && from == null && now - began >= TimeUnit.SECONDS.toNanos(seconds) / 4) {
                 from = new long[] {now, SourceProgress.records()};
             }
             failIfDone(job);
@@ -371,22 +472,28 @@ public final class PipelineBenchmark {
         }
         long[] to = {System.nanoTime(), SourceProgress.records()};
         if (producer.exitValue() != 0 || from == null) {
-            throw new IllegalStateException("the producer did not run its " + seconds + " s beside the job");
+            throw new IllegalStateException("the producer did not run its " + seconds + " s beside the job (exit " + producer.exitValue() + ")");
         }
         cancelRunning();
         double live = (to[1] - from[1]) / ((to[0] - from[0]) / 1e9);
-        progress("2/3 live capacity: %.0f events/s through the job's source with the producer running", live);
+        progress("2/4 live capacity: %.0f events/s through the job's source while the producer sent %.0f/s", live, rate);
         return live;
     }
 
-    private static Process producer(Path producerJar, String bootstrap, String topic, double rate, int seconds) throws IOException {
+    /** Event time runs this many times the wall clock in the live runs, so that 5-minute windows + the 2-minute bound close twice within them. */
+    static double speed(int seconds) {
+        return Math.max(1, Math.ceil(900.0 / seconds));
+    }
+
+    private static Process producer(Path producerJar, String bootstrap, String topic, double rate, int seconds, double speed) throws IOException {
         return new ProcessBuilder(javaBin(), "-jar", producerJar.toString(), "produce", "--bootstrap", bootstrap,
                 "--topic", topic, "--rate", String.format(Locale.ROOT, "%.0f", rate), "--duration", seconds + "s",
-                "--users", "2000", "--seed", "2", "--late-share", "0", "--malformed-share", "0", "--format", "avro")
+                "--realtime", "--speed", String.format(Locale.ROOT, "%.0f", speed), "--seed", "2", "--late-share", "0",
+                "--malformed-share", "0", "--format", "avro")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private Latency latency(Path producerJar, double rate, int seconds, StackCpu cpu) throws Exception {
+    private Latency latency(Path producerJar, double rate, int seconds, double speed, StackCpu cpu) throws Exception {
         // Window rows of the first phase would look like instant results to the pollers.
         try (Connection c = base.postgres.open(); Statement st = c.createStatement()) {
             st.execute("TRUNCATE " + String.join(", ", WINDOW_QUERIES.keySet().stream().map(t -> schema + "." + t).toList()));
@@ -397,6 +504,7 @@ public final class PipelineBenchmark {
         String enrichedTopic = topic("b-enriched");
         createTopics(activityTopic, engagementTopic, enrichedTopic, topic("b-late"), topic("b-dead"));
         ProcessSettings s = settings("b", activityTopic, engagementTopic);
+        SourceProgress.reset();
         JobClient job = start(s, "bench pipeline latency");
         awaitRunning(job);
 
@@ -413,19 +521,22 @@ public final class PipelineBenchmark {
                         engagementAppended, running)));
         watchers.forEach(Thread::start);
 
-        progress("3/3 latency: producer at %.0f events/s (half the live capacity) for %d s ...", rate, seconds);
+        progress("3/4 latency: producer at %.0f events/s (half the live capacity) for %d s ...", rate, seconds);
         Map<String, Double> before = cpu.read();
+        Map<String, Long> outputsBefore = SourceProgress.outputs();
         long began = System.nanoTime();
-        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds);
+        Process producer = producer(producerJar, s.kafkaBootstrap, activityTopic, rate, seconds, speed);
         if (!producer.waitFor(seconds + 120L, TimeUnit.SECONDS) || producer.exitValue() != 0) {
             producer.destroyForcibly();
             throw new IllegalStateException("the producer did not finish its " + seconds + " s run");
         }
         double elapsed = (System.nanoTime() - began) / 1e9;
         Map<String, Double> used = StackCpu.between(before, cpu.read());
+        Map<String, Long> outputRows = new java.util.TreeMap<>();
+        SourceProgress.outputs().forEach((output, rows) -> outputRows.put(output, rows - outputsBefore.getOrDefault(output, 0L)));
         // The tail: enriched_activity and the lake commit on the next checkpoint, the writers flush each second.
         long drain = s.checkpointInterval.toMillis() * 2 + 5_000;
-        progress("3/3 latency: producer done; %d s for the last records to reach every sink ...", drain / 1000);
+        progress("3/4 latency: producer done; %d s for the last records to reach every sink ...", drain / 1000);
         Thread.sleep(drain); // a fixed tail: records still in flight are what is measured
         running.set(false);
         for (Thread t : watchers) {
@@ -434,7 +545,7 @@ public final class PipelineBenchmark {
         failIfDone(job);
         cancelRunning();
 
-        progress("3/3 latency: reading append times and the Cassandra write times ...");
+        progress("3/4 latency: reading append times and the Cassandra write times ...");
         Appends appends = appends(activityTopic);
         Map<String, List<Long>> latencies = new java.util.LinkedHashMap<>();
         latencies.put("cassandra user_events", cassandraLatencies(s, appends.byEventId()));
@@ -461,11 +572,11 @@ public final class PipelineBenchmark {
                 appends.byEventId().size(), "clickhouse engagement_enriched", engagementAppended.size());
         expected.forEach((sink, count) -> {
             if (perSink.get(sink).samples() != count) {
-                progress("3/3 latency: WARNING %s: %d of %d records arrived within the run and its tail", sink,
+                progress("3/4 latency: WARNING %s: %d of %d records arrived within the run and its tail", sink,
                         perSink.get(sink).samples(), count);
             }
         });
-        return new Latency(perSink, windowRows, expected, appends.byEventId().size(), elapsed, used);
+        return new Latency(perSink, windowRows, expected, appends.byEventId().size(), elapsed, used, outputRows);
     }
 
     private static List<Long> matched(Map<String, Long> seen, Map<String, Long> appended) {
@@ -764,8 +875,8 @@ public final class PipelineBenchmark {
         return base.checkpointInterval.toSeconds();
     }
 
-    private static String json(String sinksOn, long backlog, Sustained sustained, double live, double halfRate, Latency latency,
-                               long checkpoint) {
+    private static String json(String sinksOn, long backlog, Sustained sustained, double live, double halfRate, double speed, Latency latency,
+                               long checkpoint, List<StoreFigures> stores) {
         StringBuilder sinks = new StringBuilder();
         latency.perSink().forEach((sink, p) -> sinks.append(sinks.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
                 "    \"%s\": {\"p50_ms\": %d, \"p99_ms\": %d, \"max_ms\": %d, \"records\": %d%s}", sink, p.p50(), p.p99(), p.max(), p.samples(),
@@ -779,17 +890,22 @@ public final class PipelineBenchmark {
                   "setup": "the whole process job with the sinks above (all by default: PostgreSQL, Cassandra, Redis, ClickHouse, mock-external HTTP, Parquet lake, Kafka), in-process Flink 1.20, parallelism 2, RocksDB, checkpoint every %d s, no restarts, against the local stack's servers; engagement events 1 per %d activity events",
                   "backlog_events": %d,
                   "sustained": {"events_per_s": %.0f, "seconds": %.2f, "events_in_slope": %d, "cpu_s_per_million": %.2f, "cpu_s_by_process": %s},
-                  "live_capacity": {"events_per_s": %.0f, "note": "the job's source rate while the producer sends at the drain rate on the same machine; half of it is the latency run's load"},
-                  "latency_run": {"target_events_per_s": %.0f, "events_per_s": %.0f, "seconds": %.2f, "activity_events_sent": %d, "cpu_s_by_process": %s, "window_rows": %s},
+                  "live_capacity": {"events_per_s": %.0f, "note": "what the job keeps up with while the producer sends on the same machine (rounds at the drain rate, then at what the job managed); half of it is the latency run's load"},
+                  "latency_run": {"event_time_speed": %.0f, "target_events_per_s": %.0f, "events_per_s": %.0f, "seconds": %.2f, "activity_events_sent": %d, "cpu_s_by_process": %s, "window_rows": %s},
                   "latency_ms": {
                 %s
                   },
+                  "stores_note": "per store: rows its outputs passed to their sinks per second in the sustained slope (engagement stores: 0, their small topic is read before it) and in the latency run at half load, its server's CPU per such row in each (-1: in the job's JVM; Kafka's also serves the source and the benchmark's readers), and its sink alone vs the store's own path on generated rows in this run (JVM CPU net of one job's start-up; goal >= %.1f)",
+                  "stores": [
+                %s
+                  ],
                   "goal": "p99 to the raw sinks (Cassandra, ClickHouse, enriched_activity) <= 1000 ms at half load"
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), sinksOn, checkpoint, ENGAGEMENT_EVERY,
                 backlog, sustained.rate(), sustained.seconds(), sustained.events(), sustained.cpuPerMillion(), StackCpu.json(sustained.cpu()),
-                live, halfRate, latency.sent() / latency.seconds(), latency.seconds(), latency.sent(), StackCpu.json(latency.cpu()),
+                live, speed, halfRate, latency.sent() / latency.seconds(), latency.seconds(), latency.sent(), StackCpu.json(latency.cpu()),
                 latency.windowRows().entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + e.getValue())
-                        .collect(java.util.stream.Collectors.joining(", ", "{", "}")), sinks);
+                        .collect(java.util.stream.Collectors.joining(", ", "{", "}")), sinks, SinkBenchmark.GOAL,
+                stores.stream().map(f -> "    " + f.json()).collect(java.util.stream.Collectors.joining(",\n")));
     }
 }

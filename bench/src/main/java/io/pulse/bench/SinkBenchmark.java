@@ -88,10 +88,51 @@ public final class SinkBenchmark {
 
     /** Seconds one bounded job spends starting and stopping, whatever it writes (measured on a 1-row job). */
     static double startup;
+    /** CPU seconds of this JVM that starting and stopping one job takes (the same 1-row job). */
+    static double startupCpu;
+    /** The stack's servers, for CPU per row; none: this JVM only. */
+    static StackCpu cpu = StackCpu.parse("");
+    /** CPU seconds by process of the last {@link #job} or {@link #timed} call. */
+    private static Map<String, Double> lastCpu = Map.of();
 
     private SinkBenchmark() {}
 
-    record Pair(String sink, String bulkPath, long rows, double pulseSeconds, double bulkSeconds) {
+    /**
+     * One sink against its store's path: seconds and CPU seconds by process (this JVM is "bench-jvm",
+     * the store's server is {@code server}; null when the store lives in this JVM) of each side.
+     */
+    record Pair(String sink, String bulkPath, long rows, double pulseSeconds, double bulkSeconds, String server,
+                Map<String, Double> pulseCpu, Map<String, Double> bulkCpu) {
+        Pair(String sink, String bulkPath, long rows, double pulseSeconds, Map<String, Double> pulseCpu, double bulkSeconds,
+             Map<String, Double> bulkCpu, String server) {
+            this(sink, bulkPath, rows, pulseSeconds, bulkSeconds, server, pulseCpu, bulkCpu);
+        }
+
+        /** CPU microseconds per row of this JVM (Pulse's side net of one job's start-up). */
+        double pulseJvmMicros() {
+            return Math.max(0, pulseCpu.getOrDefault("bench-jvm", 0.0) - startupCpu) * 1e6 / rows;
+        }
+
+        double bulkJvmMicros() {
+            return bulkCpu.getOrDefault("bench-jvm", 0.0) * 1e6 / rows;
+        }
+
+        /** CPU microseconds per row of the store's server; -1 when it is not a process of the stack. */
+        double pulseServerMicros() {
+            return server == null || !pulseCpu.containsKey(server) ? -1 : pulseCpu.get(server) * 1e6 / rows;
+        }
+
+        double bulkServerMicros() {
+            return server == null || !bulkCpu.containsKey(server) ? -1 : bulkCpu.get(server) * 1e6 / rows;
+        }
+
+        /** The faster side of each of two rounds. */
+        Pair best(Pair other) {
+            Pair p = pulseSeconds <= other.pulseSeconds ? this : other;
+            Pair b = bulkSeconds <= other.bulkSeconds ? this : other;
+            return new Pair(sink, bulkPath, rows, p.pulseSeconds, b.bulkSeconds, server, p.pulseCpu, b.bulkCpu);
+        }
+
         double pulseRate() {
             return rows / pulseSeconds;
         }
@@ -117,12 +158,21 @@ public final class SinkBenchmark {
     public static void main(String[] args) throws Exception {
         Path result = Path.of(args[0]);
         int rows = Integer.parseInt(args[1]);
-        ProcessSettings s = ProcessSettings.load();
+        if (args.length > 2) {
+            cpu = StackCpu.parse(args[2]);
+        }
+        write(result, rows, pairs(ProcessSettings.load(), rows));
+    }
+
+    /**
+     * Every sink against its store's path, best of two rounds: the first round also warms up the
+     * servers (their JIT, caches, connections), which would favour whichever side runs second.
+     */
+    static List<Pair> pairs(ProcessSettings s, int rows) throws Exception {
         warmUp();
         startup = job("empty job (start-up and shut-down of one job)", 1, SinkBenchmark::activity, Activity.TYPE,
                 new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
-        // Two rounds, the best time of each side: the first round also warms up the servers (their
-        // JIT, caches, connections), which would favour whichever side runs second.
+        startupCpu = lastCpu.getOrDefault("bench-jvm", 0.0);
         List<Pair> best = null;
         for (int r = 1; r <= ROUNDS; r++) {
             System.err.printf("round %d/%d%n", r, ROUNDS);
@@ -134,15 +184,12 @@ public final class SinkBenchmark {
             } else {
                 List<Pair> merged = new ArrayList<>();
                 for (int i = 0; i < pairs.size(); i++) {
-                    Pair a = best.get(i);
-                    Pair b = pairs.get(i);
-                    merged.add(new Pair(a.sink(), a.bulkPath(), a.rows(), Math.min(a.pulseSeconds(), b.pulseSeconds()),
-                            Math.min(a.bulkSeconds(), b.bulkSeconds())));
+                    merged.add(best.get(i).best(pairs.get(i)));
                 }
                 best = merged;
             }
         }
-        write(result, rows, best);
+        return best;
     }
 
     // ------------------------------------------------------------------ rows, the same on both sides
@@ -192,6 +239,7 @@ public final class SinkBenchmark {
                     s.jdbcBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff, null);
             double pulse = job("postgres session_kpis upserts", rows, SinkBenchmark::kpi,
                     TypeInformation.of(SessionKpi.class), sinks.sessionKpis());
+            Map<String, Double> pulseCpu = lastCpu;
             st.execute("TRUNCATE " + schema + "." + Tables.SESSION_KPIS);
             double bulk = timed("PostgreSQL COPY", rows, () -> {
                 StringBuilder csv = new StringBuilder();
@@ -207,7 +255,7 @@ public final class SinkBenchmark {
                         + "user_id, session_start, session_end, first_event_time, last_event_time, session_duration_s, did_login, "
                         + "did_purchase, total_actions) FROM STDIN WITH (FORMAT csv)", new StringReader(csv.toString()));
             });
-            return new Pair("postgres (session_kpis upserts)", "COPY", rows, pulse, bulk);
+            return new Pair("postgres (session_kpis upserts)", "COPY", rows, pulse, pulseCpu, bulk, lastCpu, "postgres");
         } finally {
             try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.postgres.user(), s.postgres.password());
                  Statement st = c.createStatement()) {
@@ -224,6 +272,7 @@ public final class SinkBenchmark {
                 .withLocalDatacenter(s.cassandraDatacenter).build()) {
             try {
                 double pulse = job("cassandra user_events", rows, SinkBenchmark::activity, Activity.TYPE, sink);
+                Map<String, Double> pulseCpu = lastCpu;
                 PreparedStatement insert = session.prepare("INSERT INTO " + s.cassandraKeyspace + "." + Tables.USER_EVENTS
                         + " (user_id, bucket_date, event_time, event_type, event_id, device, page, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                 // The driver's best path: rows in chunks of the sink's buffer, grouped by partition, as async UNLOGGED
@@ -258,7 +307,8 @@ public final class SinkBenchmark {
                         throw new IllegalStateException(failure.get());
                     }
                 });
-                return new Pair("cassandra (user_events)", "async UNLOGGED batches by partition, 1024 in flight", rows, pulse, bulk);
+                return new Pair("cassandra (user_events)", "async UNLOGGED batches by partition, 1024 in flight", rows, pulse, pulseCpu,
+                        bulk, lastCpu, "cassandra");
             } finally {
                 PreparedStatement delete = session.prepare("DELETE FROM " + s.cassandraKeyspace + "." + Tables.USER_EVENTS
                         + " WHERE user_id = ? AND bucket_date = ?");
@@ -295,6 +345,7 @@ public final class SinkBenchmark {
                 RedisLeaderboardSink sink = new RedisLeaderboardSink(new RedisLeaderboardSink.Options(s.redisHost, s.redisPort,
                         Duration.ofMinutes(10), s.sinkMaxAttempts, s.sinkFirstBackoff, prefix));
                 double pulse = job("redis leaderboard", windows, SinkBenchmark::window, TypeInformation.of(LeaderboardWindow.class), sink);
+                Map<String, Double> pulseCpu = lastCpu;
                 double bulk = timed("Redis pipelined ZADD", members, () -> {
                     Pipeline p = redis.pipelined();
                     for (long w = 0; w < windows; w++) {
@@ -306,7 +357,7 @@ public final class SinkBenchmark {
                     p.sync();
                 });
                 return new Pair("redis (leaderboard windows, " + LEADERBOARD_MEMBERS + " members each)", "pipelined ZADD",
-                        members, pulse, bulk);
+                        members, pulse, pulseCpu, bulk, lastCpu, "redis");
             } finally {
                 redis.keys(prefix + "*").forEach(redis::del);
             }
@@ -321,6 +372,7 @@ public final class SinkBenchmark {
                     s.clickhouseBatchSize, s.clickhouseBatchInterval, s.sinkMaxAttempts, s.sinkFirstBackoff), EngagementRows::clickhouse);
             double pulse = job("clickhouse engagement_enriched", rows, SinkBenchmark::engagement,
                     TypeInformation.of(EnrichedEngagement.class), sink);
+            Map<String, Double> pulseCpu = lastCpu;
             clickhouseQuery(s, "TRUNCATE TABLE " + table, null);
             double bulk = timed("ClickHouse one INSERT of all rows", rows, () -> {
                 StringBuilder body = new StringBuilder();
@@ -329,7 +381,8 @@ public final class SinkBenchmark {
                 }
                 clickhouseQuery(s, "INSERT INTO " + table + " FORMAT JSONEachRow", body.toString());
             });
-            return new Pair("clickhouse (engagement_enriched)", "one INSERT ... FORMAT JSONEachRow of all rows", rows, pulse, bulk);
+            return new Pair("clickhouse (engagement_enriched)", "one INSERT ... FORMAT JSONEachRow of all rows", rows, pulse, pulseCpu, bulk,
+                    lastCpu, "clickhouse");
         } finally {
             clickhouseQuery(s, "DROP TABLE IF EXISTS " + table, null);
         }
@@ -344,6 +397,7 @@ public final class SinkBenchmark {
             HttpBatchSink<EnrichedEngagement> sink = new HttpBatchSink<>(new HttpBatchSink.Options(url, s.httpBatchSize, s.httpTimeout,
                     s.sinkMaxAttempts, s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http);
             double pulse = job("http mock-external", rows, SinkBenchmark::engagement, TypeInformation.of(EnrichedEngagement.class), sink);
+            Map<String, Double> pulseCpu = lastCpu;
             external.ledger().reset();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             double bulk = timed("POSTs of " + HTTP_BULK_BATCH + " events", rows, () -> {
@@ -361,7 +415,7 @@ public final class SinkBenchmark {
                 }
             });
             return new Pair("http (mock-external /events, batches of " + s.httpBatchSize + ")",
-                    "POSTs of " + HTTP_BULK_BATCH + " events", rows, pulse, bulk);
+                    "POSTs of " + HTTP_BULK_BATCH + " events", rows, pulse, pulseCpu, bulk, lastCpu, null); // mock-external runs in this JVM
         }
     }
 
@@ -376,6 +430,7 @@ public final class SinkBenchmark {
             try {
                 double pulse = job("kafka enriched_activity (exactly once)", rows, SinkBenchmark::activity, Activity.TYPE,
                         EnrichedActivityKafkaSink.create(s.kafka, pulseTopic, "bench-" + RUN + "-" + round));
+                Map<String, Double> pulseCpu = lastCpu;
                 Properties props = new Properties();
                 props.put("bootstrap.servers", s.kafkaBootstrap);
                 props.put("acks", "all");
@@ -392,7 +447,8 @@ public final class SinkBenchmark {
                         producer.flush();
                     }
                 });
-                return new Pair("kafka (enriched_activity, transactional)", "plain idempotent producer, acks=all", rows, pulse, bulk);
+                return new Pair("kafka (enriched_activity, transactional)", "plain idempotent producer, acks=all", rows, pulse, pulseCpu,
+                        bulk, lastCpu, "kafka");
             } finally {
                 kafkaAdmin.deleteTopics(List.of(pulseTopic, bulkTopic)).all().get(60, TimeUnit.SECONDS);
             }
@@ -404,6 +460,7 @@ public final class SinkBenchmark {
         try {
             double pulse = job("parquet lake (FileSink)", rows, SinkBenchmark::activity, Activity.TYPE,
                     ParquetLakeSink.create(dir.resolve("pulse").toString()));
+            Map<String, Double> pulseCpu = lastCpu;
             double bulk = timed("ParquetWriter on a local file", rows, () -> {
                 try (ParquetWriter<UserEvent> writer = AvroParquetWriter.<UserEvent>builder(new LocalOutputFile(dir.resolve("bulk.parquet")))
                         .withSchema(UserEvent.getClassSchema()).withDataModel(SpecificData.getForClass(UserEvent.class))
@@ -414,7 +471,8 @@ public final class SinkBenchmark {
                     }
                 }
             });
-            return new Pair("parquet lake (FileSink, committed on checkpoint)", "ParquetWriter on one local file, snappy", rows, pulse, bulk);
+            return new Pair("parquet lake (FileSink, committed on checkpoint)", "ParquetWriter on one local file, snappy", rows, pulse, pulseCpu,
+                    bulk, lastCpu, null);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -440,7 +498,9 @@ public final class SinkBenchmark {
         env.setParallelism(1);
         env.enableCheckpointing(10_000, CheckpointingMode.EXACTLY_ONCE);
         env.fromSequence(0, rows - 1).map(rowOf, type).sinkTo(sink);
+        Map<String, Double> before = cpu.read();
         JobExecutionResult result = env.execute("bench sink " + name);
+        lastCpu = StackCpu.between(before, cpu.read());
         double seconds = result.getNetRuntime(TimeUnit.MILLISECONDS) / 1000.0;
         System.err.printf(Locale.ROOT, "  %s: Pulse sink %.2f s = %.0f rows/s%n", name, seconds, rows / seconds);
         return seconds;
@@ -448,9 +508,11 @@ public final class SinkBenchmark {
 
     static double timed(String name, long rows, Body body) throws Exception {
         System.err.printf("  %s, %d rows ...%n", name, rows);
+        Map<String, Double> before = cpu.read();
         long start = System.nanoTime();
         body.run();
         double seconds = (System.nanoTime() - start) / 1e9;
+        lastCpu = StackCpu.between(before, cpu.read());
         System.err.printf(Locale.ROOT, "  %s %.2f s = %.0f rows/s%n", name, seconds, rows / seconds);
         return seconds;
     }
@@ -469,26 +531,46 @@ public final class SinkBenchmark {
         return response.body();
     }
 
+    /** The issue-25 goal for every sink: at least this share of its store's own path, same rows, same run. */
+    static final double GOAL = 0.8;
+
+    /** One sink's figures as a JSON object (also what the pipeline benchmark writes per store). */
+    static String json(Pair p) {
+        return String.format(Locale.ROOT, "{\"sink\": \"%s\", \"rows\": %d, \"pulse_rows_per_s\": %.0f, \"bulk_path\": \"%s\", "
+                + "\"bulk_rows_per_s\": %.0f, \"ratio\": %.3f, \"ratio_without_job_startup\": %.3f, \"server\": %s, "
+                + "\"pulse_cpu_us_per_row\": {\"jvm\": %.2f, \"server\": %.2f}, \"bulk_cpu_us_per_row\": {\"jvm\": %.2f, \"server\": %.2f}}",
+                p.sink(), p.rows(), p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(),
+                p.server() == null ? "null" : "\"" + p.server() + "\"", p.pulseJvmMicros(), p.pulseServerMicros(), p.bulkJvmMicros(),
+                p.bulkServerMicros());
+    }
+
     static void write(Path result, int rows, List<Pair> pairs) throws IOException {
         StringBuilder json = new StringBuilder();
         json.append(String.format(Locale.ROOT, "{\n  \"benchmark\": \"sinks\",\n  \"timestamp\": \"%s\",\n  \"machine\": \"%d cores, Java %s\",\n"
-                + "  \"rows\": %d,\n  \"rounds\": " + ROUNDS + ",\n  \"job_startup_s\": %.2f,\n  \"goal\": \"each sink >= 0.5x its store's bulk path\",\n  \"sinks\": [\n",
-                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows, startup));
-        StringBuilder md = new StringBuilder("| sink | Pulse rows/s | bulk path | bulk rows/s | ratio | ratio without job start-up |\n"
-                + "| --- | ---: | --- | ---: | ---: | ---: |\n");
+                + "  \"rows\": %d,\n  \"rounds\": " + ROUNDS + ",\n  \"job_startup_s\": %.2f,\n  \"job_startup_cpu_s\": %.2f,\n"
+                + "  \"cpu_note\": \"CPU microseconds per row: jvm = this JVM (Pulse's side net of one job's start-up), server = the store's "
+                + "server process and its children (-1: the store is in this JVM)\",\n  \"goal\": \"each sink >= %.1fx its store's path\",\n  \"sinks\": [\n",
+                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows, startup, startupCpu, GOAL));
+        StringBuilder md = new StringBuilder("| sink | Pulse rows/s | CPU µs/row (JVM + server) | bulk path | bulk rows/s | CPU µs/row (JVM + server) "
+                + "| ratio | ratio without job start-up |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
-            json.append(String.format(Locale.ROOT, "    {\"sink\": \"%s\", \"rows\": %d, \"pulse_rows_per_s\": %.0f, \"bulk_path\": \"%s\", "
-                    + "\"bulk_rows_per_s\": %.0f, \"ratio\": %.3f, \"ratio_without_job_startup\": %.3f}%s%n", p.sink(), p.rows(),
-                    p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(), i + 1 < pairs.size() ? "," : ""));
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.0f | %.2f | %.2f |%n", p.sink(), p.pulseRate(), p.bulkPath(),
-                    p.bulkRate(), p.ratio(), p.steadyRatio()));
+            json.append("    ").append(json(p)).append(i + 1 < pairs.size() ? ",\n" : "\n");
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f + %s | %s | %.0f | %.1f + %s | %.2f | %.2f |%n", p.sink(), p.pulseRate(),
+                    p.pulseJvmMicros(), micros(p.pulseServerMicros()), p.bulkPath(), p.bulkRate(), p.bulkJvmMicros(), micros(p.bulkServerMicros()),
+                    p.ratio(), p.steadyRatio()));
             System.out.printf(Locale.ROOT, "sinks: %-50s Pulse %9.0f rows/s, %s %9.0f rows/s, ratio %.2f (%.2f without the job's "
-                    + "%.1f s start-up; goal >= 0.5)%n", p.sink(), p.pulseRate(), p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(), startup);
+                    + "%.1f s start-up; goal >= %.1f); CPU µs/row Pulse %.1f JVM + %s server, path %.1f + %s%n", p.sink(), p.pulseRate(),
+                    p.bulkPath(), p.bulkRate(), p.ratio(), p.steadyRatio(), startup, GOAL, p.pulseJvmMicros(), micros(p.pulseServerMicros()),
+                    p.bulkJvmMicros(), micros(p.bulkServerMicros()));
         }
         json.append("  ]\n}\n");
         Files.createDirectories(result.getParent());
         Files.writeString(result, json.toString());
         Files.writeString(Path.of(result.toString().replaceAll("\\.json$", ".md")), md.toString());
+    }
+
+    static String micros(double value) {
+        return value < 0 ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 }

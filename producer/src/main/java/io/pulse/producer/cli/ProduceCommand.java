@@ -52,6 +52,17 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--users", description = "Number of users. Default: ${DEFAULT-VALUE}")
     int users = 200;
 
+    @Option(names = "--realtime", description = "Event times follow the wall clock: --users becomes rate x "
+            + "90 / speed (a simulated user sends an event every ~90 s on average), users start as if the site had been "
+            + "running (some mid-session, most away), and the first event time is now: live traffic whose windows close "
+            + "in real time (needs --rate > 0).")
+    boolean realtime;
+
+    @Option(names = "--speed", description = "With --realtime: event time runs this many times faster than the wall clock, "
+            + "and starts far enough back that the last event of the run is near now (windows close speed times sooner). "
+            + "Default: ${DEFAULT-VALUE}")
+    double speed = 1;
+
     @Option(names = "--late-share", description = "Share of events sent late (0..1). Default: ${DEFAULT-VALUE}")
     double lateShare = 0.02;
 
@@ -119,6 +130,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        if (realtime) {
+            users = (int) Math.max(1, Math.round(rate * ActivityGenerator.MEAN_SECONDS_BETWEEN_EVENTS_OF_A_USER / speed));
+            if (startTime == null && speed > 1) {
+                double seconds = duration != null ? duration.toMillis() / 1000.0 : (events != null ? events : 10_000) / rate;
+                startTime = Instant.now().minusMillis((long) ((speed - 1) * seconds * 1000)).truncatedTo(ChronoUnit.SECONDS);
+            }
+        }
         Instant start = startTime != null ? startTime : Instant.now().truncatedTo(ChronoUnit.SECONDS);
         long limit = events != null ? events : duration == null ? 10_000 : Long.MAX_VALUE;
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
@@ -170,7 +188,7 @@ final class ProduceCommand implements Callable<Integer> {
             }
             if (publisher != null) {
                 ActivityGenerator generator = new ActivityGenerator(new ActivityOptions(seed, users, start, lateShare, lateBy,
-                        malformedShare, WireFormat.valueOf(format.toUpperCase())));
+                        malformedShare, WireFormat.valueOf(format.toUpperCase()), realtime));
                 RatePacer pacer = new RatePacer(rate);
                 java.util.List<io.pulse.producer.generate.HostileRecords.Hostile> hostileKinds = hostile == 0 ? java.util.List.of()
                         : io.pulse.producer.generate.HostileRecords.activityKinds("hostile", System.currentTimeMillis()).stream()
@@ -238,7 +256,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     private int writeFile(Instant start, long limit) throws java.io.IOException {
         ActivityGenerator generator = new ActivityGenerator(new ActivityOptions(seed, users, start, lateShare, lateBy,
-                malformedShare, WireFormat.JSON));
+                malformedShare, WireFormat.JSON, realtime));
         long n = limit == Long.MAX_VALUE ? 10_000 : limit;
         try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(toFile), 1 << 16)) {
             for (long i = 0; i < n && !stop.get(); i++) {
@@ -310,6 +328,12 @@ final class ProduceCommand implements Callable<Integer> {
         }
         if (!activity && !engagement) {
             throw new ParameterException(spec.commandLine(), "--no-activity without --engagement produces nothing");
+        }
+        if (realtime && rate <= 0) {
+            throw new ParameterException(spec.commandLine(), "--realtime paces event time by --rate: give a rate > 0 (events per second)");
+        }
+        if (speed < 1 || (speed != 1 && !realtime)) {
+            throw new ParameterException(spec.commandLine(), "--speed needs --realtime and a value >= 1, got " + speed);
         }
         try {
             new ActivityOptions(seed, users, Instant.EPOCH, lateShare, lateBy, malformedShare, WireFormat.JSON);

@@ -30,6 +30,15 @@ public final class ActivityGenerator {
     private static final double MEAN_THINK_SECONDS = 15;
     private static final double MAX_THINK_SECONDS = 300;
     private static final double MEAN_SESSION_GAP_SECONDS = 12 * 60;
+    /**
+     * Event-time seconds between two events of one user, on average over sessions and the pauses
+     * between them (a session: ~9.5 events ~16 s apart, then ~12 min away): N users emit about
+     * N / this many events per second of event time (checked by ActivityGeneratorTest).
+     */
+    public static final double MEAN_SECONDS_BETWEEN_EVENTS_OF_A_USER = 90;
+    /** How long a session lasts on average (~8.5 think times), and its share of a session plus the pause after it. */
+    private static final double MEAN_SESSION_SECONDS = 136;
+    private static final double SESSION_SHARE = MEAN_SESSION_SECONDS / (MEAN_SESSION_SECONDS + MEAN_SESSION_GAP_SECONDS);
 
     private final ActivityOptions options;
     private final Random random;
@@ -59,8 +68,14 @@ public final class ActivityGenerator {
         long startMillis = options.start().toEpochMilli();
         for (int i = 0; i < options.users(); i++) {
             UserState user = new UserState(i, uuid().toString());
-            // Users arrive spread over the first minute.
-            user.nextTime = startMillis + (long) (random.nextDouble() * 60_000);
+            if (options.steady()) {
+                // As if running for a while: in a session now (its next step soon) or away (the pause is memoryless).
+                user.nextTime = startMillis + (random.nextDouble() < SESSION_SHARE ? seconds(random.nextDouble() * MEAN_THINK_SECONDS)
+                        : seconds(exponential(MEAN_SESSION_GAP_SECONDS)));
+            } else {
+                // Users arrive spread over the first minute.
+                user.nextTime = startMillis + (long) (random.nextDouble() * 60_000);
+            }
             queue.add(user);
         }
     }

@@ -15,9 +15,17 @@ import java.time.Instant;
  * @param lateBy         how far in the past a late event's time lies
  * @param malformedShare share of records replaced by malformed bytes, 0..1
  * @param format         wire format of valid records
+ * @param steady         users start as if the site had been running for a while (some in a session, most
+ *                       away until their next one), so events come at the steady pace from the first on;
+ *                       otherwise all users arrive for a first session within the first minute
  */
 public record ActivityOptions(long seed, int users, Instant start, double lateShare, Duration lateBy,
-                              double malformedShare, WireFormat format) {
+                              double malformedShare, WireFormat format, boolean steady) {
+    public ActivityOptions(long seed, int users, Instant start, double lateShare, Duration lateBy, double malformedShare,
+                           WireFormat format) {
+        this(seed, users, start, lateShare, lateBy, malformedShare, format, false);
+    }
+
     public ActivityOptions {
         if (users < 1) {
             throw new IllegalArgumentException("users must be at least 1, got " + users);

@@ -44,6 +44,18 @@ class ActivityGeneratorTest {
     }
 
     @Test
+    void usersStartingSteadySendAtTheDocumentedPaceFromTheFirstEvent() {
+        int users = 2000;
+        List<GeneratedActivity> records = generate(new ActivityOptions(3, users, START, 0, TEN_MINUTES, 0, WireFormat.AVRO, true),
+                100_000);
+        double expected = 25_000 * ActivityGenerator.MEAN_SECONDS_BETWEEN_EVENTS_OF_A_USER / users; // event-time seconds per 25,000 events
+        for (int from : new int[] {0, 25_000, 75_000}) {
+            long seconds = Duration.between(records.get(from).event().getEventTime(), records.get(from + 24_999).event().getEventTime()).toSeconds();
+            assertThat((double) seconds).as("event-time span of events %d..%d", from, from + 24_999).isBetween(expected * 0.9, expected * 1.1);
+        }
+    }
+
+    @Test
     void anotherSeedGivesOtherRecords() {
         assertThat(generate(options(7, 0, 0), 10).get(0).value()).isNotEqualTo(generate(options(8, 0, 0), 10).get(0).value());
     }
