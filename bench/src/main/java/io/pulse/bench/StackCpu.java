@@ -9,13 +9,31 @@ import java.util.stream.Collectors;
  * CPU seconds (user + system, from /proc) used by every process of the local stack and by this
  * JVM: each server's process and all its descendants (PostgreSQL forks a backend per connection).
  * Built from {@code name=pid,name=pid,...} as {@code ./pulse bench} passes it; a pid that is gone
- * counts 0.
+ * counts 0. A descendant that ends still counts with the CPU it had when last seen: a sampler
+ * looks every 100 ms (the postmaster's cutime does not grow when a backend ends, measured here, so
+ * a connection closed before the reading would otherwise take its backend's CPU with it).
  */
 public final class StackCpu {
     private final Map<String, Long> pids;
+    /** Per server: "pid/starttime" of every descendant seen, to its CPU seconds when last seen. */
+    private final Map<String, Map<String, Double>> descendants = new java.util.concurrent.ConcurrentHashMap<>();
 
     private StackCpu(Map<String, Long> pids) {
         this.pids = pids;
+        if (!pids.isEmpty()) {
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    read();
+                    try {
+                        Thread.sleep(100); // the sampling period: a backend that lives shorter and ends between readings is missed
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "stack-cpu-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
     }
 
     /** {@code name=pid,...}; an empty string: this JVM only. */
@@ -34,7 +52,7 @@ public final class StackCpu {
     Map<String, Double> read() {
         Map<String, Double> seconds = new LinkedHashMap<>();
         seconds.put("bench-jvm", ownCpuSeconds());
-        pids.forEach((name, pid) -> seconds.put(name, treeSeconds(pid)));
+        pids.forEach((name, pid) -> seconds.put(name, treeSeconds(name, pid)));
         return seconds;
     }
 
@@ -56,18 +74,32 @@ public final class StackCpu {
                 .collect(Collectors.joining(", ", "{", "}"));
     }
 
-    /**
-     * The process, its live descendants, and (cutime + cstime of the root) the children that have
-     * ended since it started: PostgreSQL backends come and go between two readings.
-     */
-    private static double treeSeconds(long pid) {
-        return ProcessHandle.of(pid)
-                .map(p -> procCpuSeconds(pid) + endedChildrenSeconds(pid)
-                        + p.descendants().mapToDouble(h -> procCpuSeconds(h.pid())).sum())
-                .orElse(0.0);
+    /** The process, and every descendant seen since this object was made (live ones read now, ended ones as last seen). */
+    private double treeSeconds(String name, long pid) {
+        Map<String, Double> seen = descendants.computeIfAbsent(name, k -> new java.util.concurrent.ConcurrentHashMap<>());
+        return ProcessHandle.of(pid).map(p -> {
+            p.descendants().forEach(h -> {
+                String id = h.pid() + "/" + startTime(h.pid());
+                double cpu = procCpuSeconds(h.pid());
+                if (cpu > 0) {
+                    seen.merge(id, cpu, Math::max);
+                }
+            });
+            return procCpuSeconds(pid) + seen.values().stream().mapToDouble(Double::doubleValue).sum();
+        }).orElse(0.0);
     }
 
-    /** cutime + cstime from /proc/PID/stat: CPU of the children the process has waited for. */
+    /** Field 22 of /proc/PID/stat (start time in ticks since boot): tells a reused pid from the process it had. */
+    private static String startTime(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** cutime + cstime from /proc/PID/stat: CPU of the children the process has waited for (this JVM waits for its own). */
     static double endedChildrenSeconds(long pid) {
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));

@@ -246,7 +246,7 @@ public final class ProcessSettings implements Serializable {
         d.put("clickhouse.tls.ca", ""); // TLS comes with an https:// URL; empty: the JVM's trusted CAs
         d.put("clickhouse.table", "pulse." + io.pulse.model.Tables.ENGAGEMENT_ENRICHED);
         d.put("clickhouse.batch-size", "20000"); // ClickHouse wants few, large inserts
-        d.put("clickhouse.batch-interval", "1s");
+        d.put("clickhouse.batch-interval", "500ms");
         d.put("mock-external.url", "http://127.0.0.1:58090");
         d.put("http.url", ""); // empty: <mock-external.url>/events
         d.put("http.batch-size", "1000");

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 
 /**
  * Sink V2 writing every valid activity event to Cassandra {@code pulse.user_events} in its
@@ -103,12 +104,14 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
     @Override
     @SuppressWarnings("deprecation")
     public SinkWriter<Activity> createWriter(InitContext context) {
-        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()));
+        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()),
+                context.getProcessingTimeService());
     }
 
     @Override
     public SinkWriter<Activity> createWriter(WriterInitContext context) {
-        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()));
+        return new Writer(options, deadLetters == null ? null : deadLetters.open("cassandra", context.metricGroup()),
+                context.getProcessingTimeService());
     }
 
     static final class Writer implements SinkWriter<Activity> {
@@ -123,10 +126,12 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         /** Batches refused as invalid, handed from the driver's threads to the task thread to be written row by row. */
         private final java.util.concurrent.ConcurrentLinkedQueue<List<Activity>> retryOneByOne = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final List<Activity> buffer = new ArrayList<>();
-        private long bufferStartedNanos;
+        private final ProcessingTimeService time;
+        private boolean flushScheduled;
 
-        Writer(Options options, SinkDeadLetters.Channel deadLetters) {
+        Writer(Options options, SinkDeadLetters.Channel deadLetters, ProcessingTimeService time) {
             this.options = options;
+            this.time = time;
             this.deadLetters = deadLetters;
             this.session = options.endpoint().open();
             this.insert = session.prepare("INSERT INTO " + options.keyspace() + "." + Tables.USER_EVENTS
@@ -138,12 +143,17 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         @Override
         public void write(Activity a, Context context) throws IOException, InterruptedException {
             rethrow();
-            if (buffer.isEmpty()) {
-                bufferStartedNanos = System.nanoTime();
-            }
             buffer.add(a);
-            if (buffer.size() >= options.batchRows() || System.nanoTime() - bufferStartedNanos >= options.batchInterval().toNanos()) {
+            if (buffer.size() >= options.batchRows()) {
                 send();
+            } else if (!flushScheduled && time != null) {
+                // A quiet stream does not wait for the checkpoint: the buffer goes out when its interval has passed.
+                flushScheduled = true;
+                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
+                    flushScheduled = false;
+                    rethrow();
+                    send();
+                });
             }
         }
 

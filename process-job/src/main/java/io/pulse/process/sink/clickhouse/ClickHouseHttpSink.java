@@ -21,13 +21,15 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * Sink V2 writing rows to ClickHouse over its HTTP interface as batched
  * {@code INSERT ... FORMAT JSONEachRow} (works from 18.16 to current releases; modern JDBC drivers
- * refuse 18.16). A batch goes out when it reaches its size, when it is older than its interval (on
- * the next row), and at every checkpoint, so a checkpoint never completes with rows still in memory.
+ * refuse 18.16). A batch goes out when it reaches its size, when its interval has passed since its
+ * first row (a processing-time timer: a quiet stream does not wait for the checkpoint), and at every
+ * checkpoint, so a checkpoint never completes with rows still in memory.
  * Failures are retried with exponential backoff, then fail the job; the restarted job writes the
  * rows again and the table's ReplacingMergeTree collapses them by key. A batch ClickHouse refuses for
  * its data (an exception whose code is a parse, type or range error) is split until the refused rows
@@ -79,12 +81,12 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
     @Override
     @SuppressWarnings("deprecation")
     public SinkWriter<T> createWriter(InitContext context) {
-        return new Writer<>(options, toJsonRow, deadLetters, context.metricGroup());
+        return new Writer<>(options, toJsonRow, deadLetters, context.metricGroup(), context.getProcessingTimeService());
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
-        return new Writer<>(options, toJsonRow, deadLetters, context.metricGroup());
+        return new Writer<>(options, toJsonRow, deadLetters, context.metricGroup(), context.getProcessingTimeService());
     }
 
     static final class Writer<T> implements SinkWriter<T> {
@@ -94,10 +96,13 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
         private final URI insert;
         private final List<String> batch = new ArrayList<>();
         private final SinkDeadLetters.Channel deadLetters;
-        private long batchStartedNanos;
+        private final ProcessingTimeService time;
+        private boolean flushScheduled;
 
-        Writer(Options options, SerializableFunction<T, String> toJsonRow, SinkDeadLetters deadLetters, MetricGroup metrics) {
+        Writer(Options options, SerializableFunction<T, String> toJsonRow, SinkDeadLetters deadLetters, MetricGroup metrics,
+               ProcessingTimeService time) {
             this.options = options;
+            this.time = time;
             this.http = options.endpoint().client();
             this.toJsonRow = toJsonRow;
             this.deadLetters = deadLetters == null ? null : deadLetters.open("clickhouse", metrics);
@@ -107,12 +112,15 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
 
         @Override
         public void write(T element, Context context) throws IOException, InterruptedException {
-            if (batch.isEmpty()) {
-                batchStartedNanos = System.nanoTime();
-            }
             batch.add(toJsonRow.apply(element));
-            if (batch.size() >= options.batchSize() || System.nanoTime() - batchStartedNanos >= options.batchInterval().toNanos()) {
+            if (batch.size() >= options.batchSize()) {
                 send();
+            } else if (!flushScheduled && time != null) {
+                flushScheduled = true;
+                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
+                    flushScheduled = false;
+                    send();
+                });
             }
         }
 
