@@ -55,4 +55,27 @@ class CassandraUserEventsSinkITCase {
             assertThat(first.getMap("metadata", String.class, String.class)).containsEntry("i", "0");
         }
     }
+
+    @Test
+    void aBufferGoesOutWhenItsIntervalHasPassedThoughNoRowAndNoCheckpointFollows() throws Exception {
+        StackEndpoints stack = LocalStack.sharedEndpoints();
+        String user = "cass-it-quiet-" + UUID.randomUUID();
+        CassandraUserEventsSink.Options options = new CassandraUserEventsSink.Options(stack.cassandraHost(),
+                stack.cassandraPort(), stack.cassandraDatacenter(), "pulse", 8, Duration.ofSeconds(30));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1); // no checkpointing: only the batch interval can send the three rows
+        env.addSource(new io.pulse.process.sink.ThenQuiet<>(() -> List.of(Activity.of("q-1", user, "click", NEAR_MIDNIGHT),
+                Activity.of("q-2", user, "click", NEAR_MIDNIGHT + 1), Activity.of("q-3", user, "click", NEAR_MIDNIGHT + 2))), Activity.TYPE)
+                .sinkTo(new CassandraUserEventsSink(options));
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("cassandra-sink-interval-it");
+        try (CqlSession cql = CqlSession.builder().addContactPoint(new InetSocketAddress(stack.cassandraHost(), stack.cassandraPort()))
+                .withLocalDatacenter(stack.cassandraDatacenter()).build()) {
+            var select = cql.prepare("SELECT event_id FROM pulse.user_events WHERE user_id = ? AND bucket_date = ?");
+            io.pulse.process.SinkContents.awaitTrue("the three rows of " + user, Duration.ofSeconds(60),
+                    () -> cql.execute(select.bind(user, LocalDate.of(2025, 7, 24))).all().size() == 3,
+                    () -> "rows: " + cql.execute(select.bind(user, LocalDate.of(2025, 7, 24))).all().size());
+        } finally {
+            job.cancel().get();
+        }
+    }
 }

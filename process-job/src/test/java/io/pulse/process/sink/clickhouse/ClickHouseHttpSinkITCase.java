@@ -84,6 +84,30 @@ class ClickHouseHttpSinkITCase {
     }
 
     @Test
+    void aBatchGoesOutWhenItsIntervalHasPassedThoughNoRowAndNoCheckpointFollows() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1); // no checkpointing: only the interval can send the three rows (the batch size is 7)
+        List<String> rows = List.of(EngagementRows.clickhouse(event(1, "t")), EngagementRows.clickhouse(event(2, "t")),
+                EngagementRows.clickhouse(event(3, "t")));
+        env.addSource(new io.pulse.process.sink.ThenQuiet<>(() -> rows), Types.STRING).sinkTo(new ClickHouseHttpSink<String>(options(stack.clickhouseUrl()), row -> row));
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("clickhouse-sink-interval-it");
+        try {
+            io.pulse.process.SinkContents.awaitTrue("the three rows in " + table, Duration.ofSeconds(60),
+                    () -> quietly("SELECT count() FROM " + table).equals("3"), () -> "rows: " + quietly("SELECT count() FROM " + table));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private String quietly(String sql) {
+        try {
+            return query(sql).strip();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    @Test
     void anUnreachableServerFailsTheJobWithTheReason() {
         assertThatThrownBy(() -> run(List.of(EngagementRows.clickhouse(event(1, "t"))), options("http://127.0.0.1:1")))
                 .hasStackTraceContaining("ClickHouse at http://127.0.0.1:1 did not take 1 rows")
