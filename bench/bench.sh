@@ -26,11 +26,12 @@ Usage: ./pulse bench [--quick|--full]      every benchmark below in one run (ful
        ./pulse bench scale [--events N]
          the process job (discarding sinks) and its source alone at parallelism 1, 2 and 4 on 1 and 2
          TaskManagers: sustained rate and CPU per event of each (default 1000000 events, topic of 4 partitions)
-       ./pulse bench pipeline [--events N] [--seconds S] [--sink-rows R]
+       ./pulse bench pipeline [--events N] [--seconds S] [--sink-rows R] [--latency-rate E]
          the whole job with every sink on: sustained events/s over a backlog of N events (default 1000000), what
          it keeps up with beside the producer, end-to-end latency p50/p99/max at half of that for S seconds
          (default 60), then per store: rows/s and CPU µs/row in the pipeline, and its sink alone vs the store's
-         own path on R rows (default 100000; 0 skips it); JSON, Markdown and PNG in bench/results/
+         own path on R rows (default 100000; 0 skips it); JSON, Markdown and PNG in bench/results/;
+         --latency-rate E runs the latency at E events/s instead (no live-capacity rounds: to compare settings)
 Runs on the local stack, started first when a server a benchmark needs is down. Results go to bench/results/.
 USAGE
 }

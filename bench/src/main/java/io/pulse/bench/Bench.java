@@ -279,13 +279,16 @@ public final class Bench {
         @Option(names = "--events", defaultValue = "1000000") long events;
         @Option(names = "--seconds", defaultValue = "60") int seconds;
         @Option(names = "--sink-rows", defaultValue = "100000") int sinkRows;
+        @Option(names = "--latency-rate", defaultValue = "0", description = "events/s of the latency run (0: half the live capacity, measured)")
+        double latencyRate;
         @Option(names = "--cassandra-ddl", required = true) Path cassandraDdl;
 
         @Override
         public Integer call() throws Exception {
             return stack.overFilledTopic("pipeline", 2, events, (topic, result) -> {
                 PipelineBenchmark.main(new String[] {result.toString(), stack.producerJar.toString(), cassandraDdl.toString(),
-                        Long.toString(events), Integer.toString(seconds), stack.stackPids, topic, Integer.toString(sinkRows)});
+                        Long.toString(events), Integer.toString(seconds), stack.stackPids, topic, Integer.toString(sinkRows),
+                        Double.toString(latencyRate)});
                 BenchSummary.main(new String[] {result.toString().replaceAll("\\.json$", "-summary"), result.toString()});
             });
         }

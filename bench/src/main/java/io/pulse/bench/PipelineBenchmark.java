@@ -74,7 +74,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Every store is isolated: a PostgreSQL schema, Cassandra keyspaces, a ClickHouse table, a Redis
  * key prefix, Kafka topics and a lake directory of this run, all removed at the end.
  * Arguments: RESULT_FILE PRODUCER_JAR CASSANDRA_DDL BACKLOG_EVENTS LATENCY_SECONDS STACK_PIDS
- * BACKLOG_TOPIC (filled by {@code ./pulse bench}) [SINK_ROWS, 0 skips the sinks alone].
+ * BACKLOG_TOPIC (filled by {@code ./pulse bench}) [SINK_ROWS, 0 skips the sinks alone] [LATENCY_RATE, 0: half the live capacity].
  */
 public final class PipelineBenchmark {
     private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
@@ -104,6 +104,7 @@ public final class PipelineBenchmark {
         StackCpu cpu = StackCpu.parse(args[5]);
         String backlogTopic = args[6];
         int sinkRows = args.length > 7 ? Integer.parseInt(args[7]) : 100_000;
+        double latencyRate = args.length > 8 ? Double.parseDouble(args[8]) : 0;
         PipelineBenchmark bench = new PipelineBenchmark(ProcessSettings.load());
         try {
             bench.isolate(cassandraDdl);
@@ -111,7 +112,8 @@ public final class PipelineBenchmark {
             // Half load is half of what the pipeline keeps up with while the producer shares the machine, not
             // half of the drain rate: at that, the latency run measured a saturated machine's queues.
             double speed = speed(latencySeconds);
-            double live = bench.liveCapacity(producerJar, sustained.rate(), LIVE_CAPACITY_SECONDS, speed);
+            // A fixed latency rate (for comparing two settings at the same load) skips the live-capacity rounds.
+            double live = latencyRate > 0 ? latencyRate * 2 : bench.liveCapacity(producerJar, sustained.rate(), LIVE_CAPACITY_SECONDS, speed);
             double halfRate = live / 2;
             Latency latency = bench.latency(producerJar, halfRate, latencySeconds, speed, cpu);
             List<SinkBenchmark.Pair> alone = List.of();
@@ -781,6 +783,12 @@ public final class PipelineBenchmark {
         // here any failure ends the job, and the benchmark with it.
         org.apache.flink.configuration.Configuration noRestart = new org.apache.flink.configuration.Configuration();
         noRestart.setString("restart-strategy.type", "none");
+        // PULSE_BENCH_FLINK="key=value,key=value": Flink options to try on the benchmarked job.
+        for (String option : System.getenv().getOrDefault("PULSE_BENCH_FLINK", "").split(",")) {
+            if (option.contains("=")) {
+                noRestart.setString(option.substring(0, option.indexOf('=')).trim(), option.substring(option.indexOf('=') + 1).trim());
+            }
+        }
         env.configure(noRestart);
         ProcessJob.pipeline(s).build(env);
         running = env.executeAsync(name);
