@@ -926,7 +926,7 @@ public final class PipelineBenchmark {
                   "stores": [
                 %s
                   ],
-                  "goal": "p99 to the raw sinks (Cassandra, ClickHouse, enriched_activity) <= 1000 ms at half load"
+                  "goal": "at half load: p99 to the raw sinks (Cassandra, ClickHouse) <= 1000 ms, to enriched_activity <= checkpoint interval + 1 s, to a window row <= 2000 ms after window end + out-of-orderness; sustained >= 25,000 events/s; each sink >= 0.8x its store's path"
                 }
                 """, Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), sinksOn, checkpoint, ENGAGEMENT_EVERY,
                 backlog, sustained.rate(), sustained.seconds(), sustained.events(), sustained.cpuPerMillion(), StackCpu.json(sustained.cpu()),

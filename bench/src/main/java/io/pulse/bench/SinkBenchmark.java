@@ -533,8 +533,7 @@ public final class SinkBenchmark {
         return response.body();
     }
 
-    /** The issue-25 goal for every sink: at least this share of its store's own path, same rows, same run. */
-    static final double GOAL = 0.8;
+    static final double GOAL = BenchSummary.SINK_GOAL;
 
     /** One sink's figures as a JSON object (also what the pipeline benchmark writes per store). */
     static String json(Pair p) {
@@ -573,6 +572,6 @@ public final class SinkBenchmark {
     }
 
     static String micros(double value) {
-        return value < 0 ? "-" : String.format(Locale.ROOT, "%.1f", value);
+        return BenchSummary.micros(value);
     }
 }
