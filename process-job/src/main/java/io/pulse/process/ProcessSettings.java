@@ -72,6 +72,7 @@ public final class ProcessSettings implements Serializable {
     public final String httpUrl;
     public final int httpBatchSize;
     public final Duration httpTimeout;
+    public final Duration httpBatchInterval;
     public final String lakeDir;
     public final String lakeCompression;
     public final int sinkMaxAttempts;
@@ -156,6 +157,7 @@ public final class ProcessSettings implements Serializable {
         httpUrl = http.isEmpty() ? s.string("mock-external.url") + "/events" : http;
         httpBatchSize = s.integer("http.batch-size");
         httpTimeout = s.duration("http.timeout");
+        httpBatchInterval = s.duration("http.batch-interval");
         String lake = s.string("lake.dir");
         // A local path is made absolute here, on the client: TaskManagers run in other directories.
         lakeDir = lake.contains("://") ? lake : java.nio.file.Path.of(lake).toAbsolutePath().normalize().toString();
@@ -250,6 +252,7 @@ public final class ProcessSettings implements Serializable {
         d.put("mock-external.url", "http://127.0.0.1:58090");
         d.put("http.url", ""); // empty: <mock-external.url>/events
         d.put("http.batch-size", "1000");
+        d.put("http.batch-interval", "1s");
         d.put("http.timeout", "10s");
         d.put("lake.dir", ".pulse/lake");
         d.put("lake.compression", "snappy"); // uncompressed, snappy, zstd or gzip

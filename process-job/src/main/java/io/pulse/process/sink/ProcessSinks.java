@@ -81,7 +81,7 @@ public final class ProcessSinks {
         }
         if (s.sink("http")) {
             b.httpEvents(new HttpBatchSink<>(new HttpBatchSink.Options(s.httpUrl, s.httpBatchSize, s.httpTimeout, s.sinkMaxAttempts,
-                    s.sinkFirstBackoff, Duration.ofSeconds(10)), EngagementRows::http, refused));
+                    s.sinkFirstBackoff, Duration.ofSeconds(10), s.httpBatchInterval), EngagementRows::http, refused));
         }
         if (s.sink("redis")) {
             RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redis, s.leaderboardTtl,

@@ -14,12 +14,14 @@ import java.util.List;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * Sink V2 POSTing JSON batches ({@code [{...}, ...]}) to an HTTP endpoint such as mock-external's
- * {@code /events}. Each element's JSON carries its own idempotency key (event_id), so a batch sent
+ * {@code /events}, a batch when it is full, when its interval has passed since its first event (a
+ * processing-time timer) and at every checkpoint. Each element's JSON carries its own idempotency key (event_id), so a batch sent
  * again after a timeout, a 5xx or a restart is recognised by the receiver. One request in flight per
  * writer; 5xx, 408, 429 and I/O errors are retried with exponential backoff up to a limit, then fail the
  * job with the reason; a checkpoint completes only after its batch was accepted. Another 4xx is a
@@ -31,7 +33,14 @@ public final class HttpBatchSink<T> implements Sink<T> {
 
     /** Where and how to send. */
     public record Options(String url, int batchSize, Duration requestTimeout, int maxAttempts, Duration firstBackoff,
-                          Duration maxBackoff) implements Serializable {}
+                          Duration maxBackoff, Duration batchInterval) implements Serializable {
+        /** The default interval: a batch goes out at most a second after its first event. */
+        public static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofSeconds(1);
+
+        public Options(String url, int batchSize, Duration requestTimeout, int maxAttempts, Duration firstBackoff, Duration maxBackoff) {
+            this(url, batchSize, requestTimeout, maxAttempts, firstBackoff, maxBackoff, DEFAULT_BATCH_INTERVAL);
+        }
+    }
 
     private final Options options;
     private final SerializableFunction<T, String> toJson;
@@ -50,12 +59,12 @@ public final class HttpBatchSink<T> implements Sink<T> {
     @Override
     @SuppressWarnings("deprecation")
     public SinkWriter<T> createWriter(InitContext context) {
-        return new Writer<>(options, toJson, deadLetters, context.metricGroup());
+        return new Writer<>(options, toJson, deadLetters, context.metricGroup(), context.getProcessingTimeService());
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
-        return new Writer<>(options, toJson, deadLetters, context.metricGroup());
+        return new Writer<>(options, toJson, deadLetters, context.metricGroup(), context.getProcessingTimeService());
     }
 
     static final class Writer<T> implements SinkWriter<T> {
@@ -65,9 +74,13 @@ public final class HttpBatchSink<T> implements Sink<T> {
         private final URI uri;
         private final SinkDeadLetters.Channel deadLetters;
         private final List<String> batch = new ArrayList<>();
+        private final ProcessingTimeService time;
+        private boolean flushScheduled;
 
-        Writer(Options options, SerializableFunction<T, String> toJson, SinkDeadLetters deadLetters, MetricGroup metrics) {
+        Writer(Options options, SerializableFunction<T, String> toJson, SinkDeadLetters deadLetters, MetricGroup metrics,
+               ProcessingTimeService time) {
             this.options = options;
+            this.time = time;
             this.toJson = toJson;
             this.uri = URI.create(options.url());
             this.deadLetters = deadLetters == null ? null : deadLetters.open("http", metrics);
@@ -78,6 +91,12 @@ public final class HttpBatchSink<T> implements Sink<T> {
             batch.add(toJson.apply(element));
             if (batch.size() >= options.batchSize()) {
                 send();
+            } else if (!flushScheduled && time != null) {
+                flushScheduled = true;
+                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
+                    flushScheduled = false;
+                    send();
+                });
             }
         }
 

@@ -62,6 +62,21 @@ class HttpBatchSinkITCase {
     }
 
     @Test
+    void aBatchGoesOutWhenItsIntervalHasPassedThoughNoEventAndNoCheckpointFollows() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1); // no checkpointing: only the interval can send the three events (the batch size is 25)
+        env.addSource(new io.pulse.process.sink.ThenQuiet<>(() -> java.util.List.of("{\"event_id\":\"q-1\"}", "{\"event_id\":\"q-2\"}",
+                "{\"event_id\":\"q-3\"}")), Types.STRING).sinkTo(new HttpBatchSink<String>(options(3), row -> row));
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("http-sink-interval-it");
+        try {
+            io.pulse.process.SinkContents.awaitTrue("three events at mock-external", Duration.ofSeconds(60),
+                    () -> external.ledger().stats().unique() == 3, () -> "unique events: " + external.ledger().stats().unique());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
     void aReceiverThatKeepsFailingFailsTheJobWithTheReason() {
         external.faultsFor(1.0, 0);
         assertThatThrownBy(() -> run(10, options(3)))
