@@ -126,12 +126,11 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         /** Batches refused as invalid, handed from the driver's threads to the task thread to be written row by row. */
         private final java.util.concurrent.ConcurrentLinkedQueue<List<Activity>> retryOneByOne = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final List<Activity> buffer = new ArrayList<>();
-        private final ProcessingTimeService time;
-        private boolean flushScheduled;
+        private final io.pulse.process.sink.BatchTimer timer;
 
         Writer(Options options, SinkDeadLetters.Channel deadLetters, ProcessingTimeService time) {
             this.options = options;
-            this.time = time;
+            this.timer = new io.pulse.process.sink.BatchTimer(time, options.batchInterval());
             this.deadLetters = deadLetters;
             this.session = options.endpoint().open();
             this.insert = session.prepare("INSERT INTO " + options.keyspace() + "." + Tables.USER_EVENTS
@@ -146,11 +145,8 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
             buffer.add(a);
             if (buffer.size() >= options.batchRows()) {
                 send();
-            } else if (!flushScheduled && time != null) {
-                // A quiet stream does not wait for the checkpoint: the buffer goes out when its interval has passed.
-                flushScheduled = true;
-                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
-                    flushScheduled = false;
+            } else {
+                timer.arm(() -> {
                     rethrow();
                     send();
                 });

@@ -96,13 +96,12 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
         private final URI insert;
         private final List<String> batch = new ArrayList<>();
         private final SinkDeadLetters.Channel deadLetters;
-        private final ProcessingTimeService time;
-        private boolean flushScheduled;
+        private final io.pulse.process.sink.BatchTimer timer;
 
         Writer(Options options, SerializableFunction<T, String> toJsonRow, SinkDeadLetters deadLetters, MetricGroup metrics,
                ProcessingTimeService time) {
             this.options = options;
-            this.time = time;
+            this.timer = new io.pulse.process.sink.BatchTimer(time, options.batchInterval());
             this.http = options.endpoint().client();
             this.toJsonRow = toJsonRow;
             this.deadLetters = deadLetters == null ? null : deadLetters.open("clickhouse", metrics);
@@ -115,12 +114,8 @@ public final class ClickHouseHttpSink<T> implements Sink<T> {
             batch.add(toJsonRow.apply(element));
             if (batch.size() >= options.batchSize()) {
                 send();
-            } else if (!flushScheduled && time != null) {
-                flushScheduled = true;
-                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
-                    flushScheduled = false;
-                    send();
-                });
+            } else {
+                timer.arm(this::send);
             }
         }
 

@@ -74,13 +74,12 @@ public final class HttpBatchSink<T> implements Sink<T> {
         private final URI uri;
         private final SinkDeadLetters.Channel deadLetters;
         private final List<String> batch = new ArrayList<>();
-        private final ProcessingTimeService time;
-        private boolean flushScheduled;
+        private final io.pulse.process.sink.BatchTimer timer;
 
         Writer(Options options, SerializableFunction<T, String> toJson, SinkDeadLetters deadLetters, MetricGroup metrics,
                ProcessingTimeService time) {
             this.options = options;
-            this.time = time;
+            this.timer = new io.pulse.process.sink.BatchTimer(time, options.batchInterval());
             this.toJson = toJson;
             this.uri = URI.create(options.url());
             this.deadLetters = deadLetters == null ? null : deadLetters.open("http", metrics);
@@ -91,12 +90,8 @@ public final class HttpBatchSink<T> implements Sink<T> {
             batch.add(toJson.apply(element));
             if (batch.size() >= options.batchSize()) {
                 send();
-            } else if (!flushScheduled && time != null) {
-                flushScheduled = true;
-                time.registerTimer(time.getCurrentProcessingTime() + options.batchInterval().toMillis(), t -> {
-                    flushScheduled = false;
-                    send();
-                });
+            } else {
+                timer.arm(this::send);
             }
         }
 

@@ -99,18 +99,17 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
 
     static final class Writer<T> implements SinkWriter<T> {
         private final PostgresUpsertSink<T> sink;
-        private final ProcessingTimeService time;
         private final SinkDeadLetters.Channel deadLetters;
         private final Map<Object, T> batch = new LinkedHashMap<>();
         /** Rows of the batch being sent that went to dead_letter. */
         private final java.util.Set<T> refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private Connection connection;
         private PreparedStatement statement;
-        private boolean flushScheduled;
+        private final io.pulse.process.sink.BatchTimer timer;
 
         Writer(PostgresUpsertSink<T> sink, ProcessingTimeService time, MetricGroup metrics) {
             this.sink = sink;
-            this.time = time;
+            this.timer = new io.pulse.process.sink.BatchTimer(time, sink.options.batchInterval());
             this.deadLetters = sink.deadLetters == null ? null : sink.deadLetters.open("postgres", metrics);
         }
 
@@ -119,12 +118,8 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
             batch.put(sink.key.apply(row), row);
             if (batch.size() >= sink.options.batchSize()) {
                 send();
-            } else if (!flushScheduled && time != null) {
-                flushScheduled = true;
-                time.registerTimer(time.getCurrentProcessingTime() + sink.options.batchInterval().toMillis(), t -> {
-                    flushScheduled = false;
-                    send();
-                });
+            } else {
+                timer.arm(this::send);
             }
         }
 
