@@ -31,7 +31,7 @@ public final class ProcessJob {
     public static ProcessPipeline pipeline(ProcessSettings s) {
         ProcessSinks sinks = ProcessSinks.stores(s);
         return new ProcessPipeline(ActivityKafkaSource.create(s.kafka, s.activityTopic, s.groupId, s.inputLimits,
-                s.deadLetterMaxPayload), sinks, s.pipeline, engagement(s, sinks));
+                s.deadLetterMaxPayload, ProcessPipeline.watermarks(s.pipeline)), sinks, s.pipeline, engagement(s, sinks));
     }
 
     /** The engagement side, or null when none of its outputs is on. */
@@ -42,7 +42,7 @@ public final class ProcessJob {
         ContentLookup lookup = new ContentLookup(s.postgres, s.engagement.scorer(), s.lookupThreads, s.lookupCacheSize,
                 s.lookupCacheTtl);
         return new EngagementPipeline(EngagementKafkaSource.create(s.kafka, s.engagementTopic, s.groupId,
-                s.inputLimits, s.deadLetterMaxPayload),
+                s.inputLimits, s.deadLetterMaxPayload, EngagementPipeline.watermarks(s.engagement.outOfOrderness(), s.engagement.idleness())),
                 lookup, sinks, s.engagement);
     }
 

@@ -12,6 +12,7 @@ import io.pulse.process.sink.OutputCounter;
 import io.pulse.process.source.DeadLetterRouter;
 import io.pulse.process.time.LateEventTagger;
 import io.pulse.process.time.PromptWatermarks;
+import io.pulse.process.time.SplitWatermarks;
 import io.pulse.runtime.WatermarkKeeper;
 import io.pulse.process.model.Activity;
 import io.pulse.process.model.ActiveUsers;
@@ -103,7 +104,7 @@ public final class ProcessPipeline {
         this.engagement = engagement;
     }
 
-    public static WatermarkStrategy<DecodedRecord> watermarks(Options options) {
+    public static SplitWatermarks<DecodedRecord> watermarks(Options options) {
         // Rejected records carry no time: they neither advance nor hold back the watermark, nor keep a split active.
         return PromptWatermarks.strategy(options.outOfOrderness(), options.idleness(),
                 (record, kafkaTime) -> record.isValid() ? record.activity.eventTime : PromptWatermarks.NO_TIME);
@@ -154,10 +155,15 @@ public final class ProcessPipeline {
     public static SingleOutputStreamOperator<Activity> decoded(StreamExecutionEnvironment env, Source<DecodedRecord, ?, ?> source,
                                                                 Options options) {
         return env
-                .fromSource(source, watermarks(options), "kafka user_activity").uid("activity-source")
+                .fromSource(source, watermarks(source, options), "kafka user_activity").uid("activity-source")
                 .transform("keep watermark across restarts", DecodedRecord.TYPE, new WatermarkKeeper<>(DecodedRecord::isValid))
                 .uid("watermark-keeper")
                 .process(new DeadLetterRouter(), Activity.TYPE).uid("dead-letter-router").name("decode / route bad records");
+    }
+
+    /** The strategy a Kafka source carries (it knows each split's backlog), else one from {@code options}. */
+    public static WatermarkStrategy<DecodedRecord> watermarks(Source<DecodedRecord, ?, ?> source, Options options) {
+        return SplitWatermarks.forSource(source, watermarks(options));
     }
 
     /**

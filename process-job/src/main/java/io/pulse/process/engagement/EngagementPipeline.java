@@ -6,6 +6,7 @@ import io.pulse.process.source.DeadLetterRouter;
 import io.pulse.process.source.EngagementGate;
 import io.pulse.process.time.LateEventTagger;
 import io.pulse.process.time.PromptWatermarks;
+import io.pulse.process.time.SplitWatermarks;
 import io.pulse.runtime.WatermarkKeeper;
 import io.pulse.model.avro.EnrichedEngagement;
 import io.pulse.process.model.ContentScore;
@@ -15,7 +16,6 @@ import io.pulse.process.model.LeaderboardWindow;
 import io.pulse.process.sink.ProcessSinks;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -54,7 +54,7 @@ public final class EngagementPipeline {
         this.options = options;
     }
 
-    public static WatermarkStrategy<Engagement> watermarks(Duration bound, Duration idleness) {
+    public static SplitWatermarks<Engagement> watermarks(Duration bound, Duration idleness) {
         // A deletion or a rejected change carries no event time: it neither advances nor holds back the watermark.
         return PromptWatermarks.strategy(bound, idleness, (e, kafkaTime) -> e.hasTime() ? e.eventTime : PromptWatermarks.NO_TIME);
     }
@@ -65,7 +65,8 @@ public final class EngagementPipeline {
     /** Builds the engagement dataflow. */
     public Built build(StreamExecutionEnvironment env) {
         SingleOutputStreamOperator<Engagement> changes = env
-                .fromSource(source, watermarks(options.outOfOrderness(), options.idleness()), "kafka engagement_events")
+                .fromSource(source, SplitWatermarks.forSource(source, watermarks(options.outOfOrderness(), options.idleness())),
+                        "kafka engagement_events")
                 .uid("engagement-source")
                 .transform("keep engagement watermark across restarts", Engagement.TYPE, new WatermarkKeeper<>(Engagement::hasTime))
                 .uid("engagement-watermark-keeper")

@@ -3,15 +3,16 @@ package io.pulse.process.source;
 import io.pulse.model.codec.InputLimits;
 import io.pulse.model.settings.KafkaClient;
 import io.pulse.process.model.Engagement;
-import org.apache.flink.connector.kafka.source.KafkaSource;
+import io.pulse.process.time.SplitWatermarks;
 
 /** The FLIP-27 Kafka source of engagement_events (the ingest job's output); reads committed records only. */
 public final class EngagementKafkaSource {
     private EngagementKafkaSource() {}
 
-    public static KafkaSource<Engagement> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
-                                             int maxDeadLetterPayload) {
+    public static BacklogAwareKafkaSource<Engagement> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
+                                                             int maxDeadLetterPayload, SplitWatermarks<Engagement> watermarks) {
         // The ingest job writes in Kafka transactions: an aborted one must not be scored.
-        return ActivityKafkaSource.committedRecords(kafka, topic, groupId, new EngagementRecordDeserializer(limits, maxDeadLetterPayload));
+        return BacklogAwareKafkaSource.committedRecords(kafka, topic, groupId,
+                new EngagementRecordDeserializer(limits, maxDeadLetterPayload), watermarks);
     }
 }

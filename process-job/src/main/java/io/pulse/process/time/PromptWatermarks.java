@@ -6,7 +6,6 @@ import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
  * Bounded out-of-orderness (watermark = highest event time seen - bound - 1 ms) that emits as soon
@@ -38,89 +37,17 @@ public final class PromptWatermarks<T> implements WatermarkGenerator<T> {
     }
 
     /**
-     * Event time from {@code timestamps} with this generator, and a split that has had no record
-     * carrying a time ({@link #NO_TIME} records do not count) for {@code idleness} marked idle: a
+     * Event time from {@code timestamps} with this generator per split, and idleness per split as
+     * {@link SplitWatermarks} decides it: {@link #NO_TIME} records do not count as activity, so a
      * partition that carries only rejected records does not hold the watermark back.
      */
-    public static <T> WatermarkStrategy<T> strategy(Duration bound, Duration idleness, SerializableTimestampAssigner<T> timestamps) {
-        return new Strategy<T>(bound, idleness).withTimestampAssigner(timestamps);
+    public static <T> SplitWatermarks<T> strategy(Duration bound, Duration idleness, SerializableTimestampAssigner<T> timestamps) {
+        return new SplitWatermarks<>(bound, idleness, timestamps);
     }
 
-    /**
-     * One instance per source subtask (Flink deserializes the strategy per operator), so its splits'
-     * generators share {@link #taskMax}: the highest watermark any split of the subtask has emitted.
-     */
-    private static final class Strategy<T> implements WatermarkStrategy<T> {
-        private static final long serialVersionUID = 1L;
-        private final Duration bound;
-        private final Duration idleness;
-        private transient long[] taskMax;
-
-        Strategy(Duration bound, Duration idleness) {
-            this.bound = bound;
-            this.idleness = idleness;
-        }
-
-        @Override
-        public WatermarkGenerator<T> createWatermarkGenerator(org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier.Context context) {
-            if (taskMax == null) {
-                taskMax = new long[] {Long.MIN_VALUE};
-            }
-            return new SplitIdleness<>(new PromptWatermarks<>(bound), idleness, context.getInputActivityClock(), taskMax);
-        }
-    }
-
-    /**
-     * Idleness per split, counting only records that carry a time. A split going idle first takes the
-     * highest watermark of its subtask's splits: Flink combines the splits' watermarks only while one
-     * of them is active, so when every split goes idle in the same periodic check (their last records
-     * came together), a watermark one of them had reached would otherwise never be emitted, and the
-     * job would wait at the lowest one until new records come. Taking the highest watermark changes
-     * nothing else: an idle split is left out of the minimum anyway, and a record it later brings
-     * behind the watermark is late either way.
-     */
-    private static final class SplitIdleness<T> implements WatermarkGenerator<T> {
-        private final PromptWatermarks<T> watermarks;
-        private final long idleNanos;
-        private final org.apache.flink.util.clock.RelativeClock clock;
-        private final long[] taskMax;
-        private long lastActivity;
-        private boolean idle;
-
-        SplitIdleness(PromptWatermarks<T> watermarks, Duration idleness, org.apache.flink.util.clock.RelativeClock clock, long[] taskMax) {
-            this.watermarks = watermarks;
-            this.idleNanos = idleness.toNanos();
-            this.clock = clock;
-            this.taskMax = taskMax;
-            this.lastActivity = clock.relativeTimeNanos();
-        }
-
-        @Override
-        public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
-            if (eventTimestamp == NO_TIME) {
-                return;
-            }
-            lastActivity = clock.relativeTimeNanos();
-            idle = false;
-            watermarks.onEvent(event, eventTimestamp, output);
-            taskMax[0] = Math.max(taskMax[0], watermarks.lastEmitted);
-        }
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {
-            if (clock.relativeTimeNanos() - lastActivity >= idleNanos) {
-                if (!idle) {
-                    if (taskMax[0] > watermarks.lastEmitted) {
-                        watermarks.advanceTo(output, taskMax[0]);
-                    }
-                    output.markIdle();
-                    idle = true;
-                }
-                return;
-            }
-            watermarks.onPeriodicEmit(output);
-            taskMax[0] = Math.max(taskMax[0], watermarks.lastEmitted);
-        }
+    /** Takes {@code eventTimestamp} into account without emitting (a split holding its watermark). */
+    void observe(long eventTimestamp) {
+        maxTimestamp = Math.max(maxTimestamp, eventTimestamp);
     }
 
     /** Emits {@code watermark} (above the last one) as if events up to it had been seen. */
