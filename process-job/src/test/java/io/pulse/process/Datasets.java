@@ -38,6 +38,29 @@ public final class Datasets {
         return events;
     }
 
+    /**
+     * A backlog: {@code users} users active over {@code span} from {@code from}, one event every 30 s to
+     * 3.5 min each (pauses past the session timeout now and then), as a device flushes its offline
+     * buffer or a producer catches up after an outage. Ids start with {@code prefix}.
+     */
+    public static List<Event> backlog(String prefix, long from, java.time.Duration span, int users, long seed) {
+        Random random = new Random(seed);
+        List<Event> events = new ArrayList<>();
+        int id = 0;
+        for (int u = 0; u < users; u++) {
+            String user = prefix + "user-" + u;
+            String device = DEVICES[u % DEVICES.length];
+            long t = from + random.nextInt(60_000);
+            while (t < from + span.toMillis()) {
+                String type = TYPES[random.nextInt(TYPES.length)];
+                String page = type.equals("page_view") || type.equals("click") ? PAGES[random.nextInt(PAGES.length)] : null;
+                events.add(new Event(prefix + "b-" + (++id), user, type, t, device, page));
+                t += random.nextInt(25) == 0 ? (16 + random.nextInt(10)) * MINUTE : 30_000 + random.nextInt(3 * 60_000);
+            }
+        }
+        return events;
+    }
+
     /** Events far behind the watermark by the time they are sent (phase 2). */
     public static List<Event> lateEvents(long t0) {
         return List.of(

@@ -30,6 +30,12 @@ public final class TestJobs {
     /** The same with more cluster settings (a metric reporter, say). */
     public static JobClient startProcessJob(ProcessSettings settings, String savepoint, int restPort, String name,
                                             java.util.Map<String, String> cluster) throws Exception {
+        return startProcessJob(settings, savepoint, restPort, name, cluster, 2);
+    }
+
+    /** The same at {@code parallelism}. */
+    public static JobClient startProcessJob(ProcessSettings settings, String savepoint, int restPort, String name,
+                                            java.util.Map<String, String> cluster, int parallelism) throws Exception {
         Configuration conf = new Configuration();
         cluster.forEach(conf::setString);
         conf.setString("rest.bind-address", "127.0.0.1");
@@ -38,7 +44,7 @@ public final class TestJobs {
             conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
+        env.setParallelism(parallelism);
         ProcessJob.configure(env, settings);
         ProcessJob.pipeline(settings).build(env);
         return env.executeAsync(name);

@@ -41,6 +41,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class BacklogAwareKafkaSource<T>
         implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T>, SplitWatermarks.Carrier<T> {
     private static final long serialVersionUID = 1L;
+    /** How often the enumerator looks for partitions added to the topic. */
+    static final java.time.Duration PARTITION_DISCOVERY = java.time.Duration.ofSeconds(10);
 
     private final KafkaSource<T> kafka;
     /** The same instance the deserializer holds: one object graph, so one instance per subtask once deserialized. */
@@ -69,7 +71,7 @@ public final class BacklogAwareKafkaSource<T>
                 .setProperty("isolation.level", "read_committed")
                 // Well inside the out-of-orderness bound: records in a partition added while the job runs are read before
                 // the other partitions' watermark has passed them.
-                .setProperty("partition.discovery.interval.ms", "10000")
+                .setProperty("partition.discovery.interval.ms", Long.toString(PARTITION_DISCOVERY.toMillis()))
                 .build();
         return new BacklogAwareKafkaSource<>(source, watermarks, kafka, groupId);
     }
@@ -90,7 +92,9 @@ public final class BacklogAwareKafkaSource<T>
         SubtaskSplits splits = watermarks.subtask();
         Properties probe = client.clientProperties();
         probe.setProperty("bootstrap.servers", client.bootstrap());
-        KafkaBacklogProbe backlog = new KafkaBacklogProbe(probe, groupId, context.getIndexOfSubtask(), splits);
+        KafkaBacklogProbe backlog = new KafkaBacklogProbe(probe, groupId, context.getIndexOfSubtask(), splits,
+                PARTITION_DISCOVERY.plusSeconds(5));
+        context.metricGroup().gauge("watermarkWaitsForAddedPartitions", () -> backlog.partitionsAdded() ? 1 : 0);
         return new Reader<>(kafka.createReader(context), splits, backlog);
     }
 

@@ -49,9 +49,19 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
     private volatile long completed;
     private volatile boolean closed;
     private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
+    /** Partitions per topic as the first round saw them; more later means partitions were added. */
+    private final Map<String, Integer> partitionCounts = new HashMap<>();
+    private volatile long partitionsAddedUntil = System.nanoTime();
+    private final long partitionsAddedGrace;
 
-    KafkaBacklogProbe(Properties clientProperties, String groupId, int subtask, SubtaskSplits splits) {
+    /**
+     * A probe for the splits of subtask {@code subtask}. Once it sees partitions added to a topic it
+     * answers "pending" for every split for {@code partitionsAddedGrace} (the source's partition
+     * discovery interval and a margin), so the watermark waits until the source has been assigned them.
+     */
+    KafkaBacklogProbe(Properties clientProperties, String groupId, int subtask, SubtaskSplits splits, Duration partitionsAddedGrace) {
         this.splits = splits;
+        this.partitionsAddedGrace = partitionsAddedGrace.toNanos();
         this.properties = new Properties();
         properties.putAll(clientProperties);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, groupId); // to read the group's committed offsets; never joins or commits
@@ -61,6 +71,7 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, "1024");
         properties.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        properties.setProperty(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000"); // sees added partitions within a second
         properties.setProperty(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.setProperty(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         this.thread = new Thread(this::run, "pulse-backlog-probe-" + subtask);
@@ -84,6 +95,11 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
     @Override
     public long completedRound() {
         return completed;
+    }
+
+    @Override
+    public boolean partitionsAdded() {
+        return System.nanoTime() - partitionsAddedUntil < 0;
     }
 
     private void run() {
@@ -136,9 +152,16 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
                 positions.put(new TopicPartition(s.topic, s.partition), position(s));
             }
             pending = pending(positions);
+            lookForAddedPartitions(assigned);
+            if (partitionsAdded()) {
+                pending.replaceAll((tp, p) -> true);
+            }
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {
+            if (closed) {
+                return;
+            }
             warn("cannot tell whether Kafka holds records the source has not read yet (" + e + "); no split goes idle until it can");
             pending = new HashMap<>();
             for (SubtaskSplits.Split s : assigned) {
@@ -156,6 +179,21 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
             }
         }
         splits.unboundVerdict(new SubtaskSplits.Verdict(round, 0, unboundPending));
+    }
+
+    private void lookForAddedPartitions(List<SubtaskSplits.Split> assigned) {
+        Set<String> topics = new HashSet<>();
+        assigned.forEach(s -> topics.add(s.topic));
+        for (String topic : topics) {
+            int count = consumer.partitionsFor(topic, REQUEST_TIMEOUT).size();
+            Integer before = partitionCounts.put(topic, count);
+            if (before != null && count > before) {
+                LOG.info("{}: {} has {} partitions now (was {}); the watermark waits {} s for the source to be assigned them",
+                        thread.getName(), topic, count, before, partitionsAddedGrace / 1_000_000_000L);
+                partitionsAddedUntil = System.nanoTime() + partitionsAddedGrace;
+                splits.freeze();
+            }
+        }
     }
 
     /** The next offset the split's reader is to emit: what it has emitted, else where its assignment starts. */
@@ -260,10 +298,15 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
             closed = true;
             notifyAll();
         }
-        if (consumer != null) {
-            consumer.wakeup();
+        if (thread.isAlive()) {
+            KafkaConsumer<byte[], byte[]> c = consumer;
+            if (c != null) {
+                c.wakeup();
+            }
+            thread.interrupt();
+            thread.join(Duration.ofSeconds(5).toMillis());
+        } else if (consumer != null) {
+            consumer.close(Duration.ofSeconds(1)); // rounds run without the thread (tests)
         }
-        thread.interrupt();
-        thread.join(Duration.ofSeconds(5).toMillis());
     }
 }

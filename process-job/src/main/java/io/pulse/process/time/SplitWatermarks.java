@@ -164,7 +164,7 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
                     holdUntil = lastTimed + WAKE_HOLD.toNanos();
                 }
             }
-            if (holding) {
+            if (holding || splits.frozen) {
                 watermarks.observe(eventTimestamp);
                 return;
             }
@@ -178,13 +178,16 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
             splits.publishPositions();
             splits.reactivatePending();
             SubtaskSplits.Backlog backlog = splits.backlog();
+            if (splits.frozen && (backlog == null || !backlog.partitionsAdded())) {
+                splits.frozen = false;
+            }
             if (idle) {
                 if (backlog != null) {
                     backlog.requestRound(); // keep looking for records arriving in its partition
                 }
                 return;
             }
-            if (holding && !releaseHold(backlog)) {
+            if (holding && !releaseHold(backlog) || splits.frozen) {
                 return;
             }
             if (clock.relativeTimeNanos() - lastTimed < idleNanos || !caughtUp(backlog)) {

@@ -27,6 +27,14 @@ public final class SubtaskSplits {
 
         /** The number of the last round whose verdicts are written. */
         long completedRound();
+
+        /**
+         * Whether partitions have been added to a topic so recently that the source may not have been
+         * assigned them yet: no split that woke may move the watermark before they are.
+         */
+        default boolean partitionsAdded() {
+            return false;
+        }
     }
 
     /**
@@ -80,6 +88,13 @@ public final class SubtaskSplits {
         }
     }
 
+    /**
+     * While true no split of this subtask moves its watermark: partitions were added to a topic and
+     * the source may not have been assigned them yet (set by the backlog as soon as it sees them,
+     * cleared on the first periodic emission after {@link Backlog#partitionsAdded()} is over).
+     */
+    volatile boolean frozen;
+
     /** The highest watermark any split of this subtask has emitted. */
     long taskMax = Long.MIN_VALUE;
     final List<SplitWatermarks.SplitIdleness<?>> generators = new CopyOnWriteArrayList<>();
@@ -125,7 +140,7 @@ public final class SubtaskSplits {
     }
 
     /** Makes each split's emitted position visible to the backlog's thread. */
-    void publishPositions() {
+    public void publishPositions() {
         for (Split s : splits.values()) {
             if (s.published != s.next) {
                 s.published = s.next;
@@ -147,11 +162,17 @@ public final class SubtaskSplits {
         return backlog;
     }
 
+    /** No split of this subtask moves its watermark until partitions just added can have been assigned. */
+    public void freeze() {
+        frozen = true;
+    }
+
     public void unboundVerdict(Verdict verdict) {
         this.unbound = verdict;
     }
 
-    Verdict unboundVerdict() {
+    /** The verdict over the assigned splits that no generator has taken yet. */
+    public Verdict unboundVerdict() {
         return unbound;
     }
 
