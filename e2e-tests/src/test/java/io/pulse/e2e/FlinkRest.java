@@ -53,6 +53,50 @@ final class FlinkRest {
                 .get("jobid").asText();
     }
 
+    /** The same at {@code parallelism}. */
+    String run(String jarId, List<String> args, String savepoint, int parallelism) throws IOException, InterruptedException {
+        ObjectNode request = JSON.createObjectNode();
+        request.putArray("programArgsList").addAll(args.stream().map(JSON.getNodeFactory()::textNode).toList());
+        request.put("parallelism", parallelism);
+        if (savepoint != null) {
+            request.put("savepointPath", savepoint);
+        }
+        return send(HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request.toString())))
+                .get("jobid").asText();
+    }
+
+    /**
+     * A metric summed over the subtasks of the job's vertices whose names start with {@code vertexPrefix}:
+     * every metric id of theirs that ends with {@code "." + name} (an operator's metric); -1 while none is reported.
+     */
+    long metricSum(String jobId, String vertexPrefix, String name) {
+        try {
+            long sum = 0;
+            boolean found = false;
+            for (JsonNode v : job(jobId).get("vertices")) {
+                if (!v.get("name").asText().startsWith(vertexPrefix)) {
+                    continue;
+                }
+                String metrics = base + "/jobs/" + jobId + "/vertices/" + v.get("id").asText() + "/subtasks/metrics";
+                for (JsonNode m : send(HttpRequest.newBuilder(URI.create(metrics)).GET())) {
+                    String id = m.get("id").asText();
+                    if (!id.endsWith("." + name)) {
+                        continue;
+                    }
+                    for (JsonNode value : send(HttpRequest.newBuilder(URI.create(metrics + "?agg=sum&get="
+                            + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8))).GET())) {
+                        sum += (long) value.get("sum").asDouble();
+                        found = true;
+                    }
+                }
+            }
+            return found ? sum : -1;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     JsonNode job(String jobId) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId)).GET());
     }
