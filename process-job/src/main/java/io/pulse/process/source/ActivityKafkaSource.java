@@ -9,10 +9,10 @@ import io.pulse.process.time.SplitWatermarks;
 public final class ActivityKafkaSource {
     private ActivityKafkaSource() {}
 
-    public static BacklogAwareKafkaSource<DecodedRecord> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
+    public static io.pulse.runtime.kafka.SplitTrackingKafkaSource<DecodedRecord> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
                                                                 int maxDeadLetterPayload, SplitWatermarks<DecodedRecord> watermarks) {
         // Replays are transactional: an aborted replay must not be counted.
-        return BacklogAwareKafkaSource.committedRecords(kafka, topic, groupId, new ActivityRecordDeserializer(limits, maxDeadLetterPayload),
+        return BacklogTracking.committedRecords(kafka, topic, groupId, new ActivityRecordDeserializer(limits, maxDeadLetterPayload),
                 watermarks);
     }
 }

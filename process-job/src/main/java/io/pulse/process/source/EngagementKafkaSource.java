@@ -9,10 +9,10 @@ import io.pulse.process.time.SplitWatermarks;
 public final class EngagementKafkaSource {
     private EngagementKafkaSource() {}
 
-    public static BacklogAwareKafkaSource<Engagement> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
+    public static io.pulse.runtime.kafka.SplitTrackingKafkaSource<Engagement> create(KafkaClient kafka, String topic, String groupId, InputLimits limits,
                                                              int maxDeadLetterPayload, SplitWatermarks<Engagement> watermarks) {
         // The ingest job writes in Kafka transactions: an aborted one must not be scored.
-        return BacklogAwareKafkaSource.committedRecords(kafka, topic, groupId,
+        return BacklogTracking.committedRecords(kafka, topic, groupId,
                 new EngagementRecordDeserializer(limits, maxDeadLetterPayload), watermarks);
     }
 }

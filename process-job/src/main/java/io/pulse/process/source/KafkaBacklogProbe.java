@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
+import io.pulse.runtime.kafka.KafkaSplitListener;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -216,14 +216,14 @@ final class KafkaBacklogProbe implements SubtaskSplits.Backlog, AutoCloseable {
     }
 
     private long resolve(TopicPartition tp, long sentinel) {
-        if (sentinel == KafkaPartitionSplit.COMMITTED_OFFSET) {
+        if (sentinel == KafkaSplitListener.COMMITTED) {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(Set.of(tp), REQUEST_TIMEOUT);
             OffsetAndMetadata offset = committed.get(tp);
             if (offset != null) {
                 return offset.offset();
             }
         }
-        if (sentinel == KafkaPartitionSplit.LATEST_OFFSET) {
+        if (sentinel == KafkaSplitListener.LATEST) {
             return consumer.endOffsets(Set.of(tp), REQUEST_TIMEOUT).get(tp);
         }
         return consumer.beginningOffsets(Set.of(tp), REQUEST_TIMEOUT).get(tp);

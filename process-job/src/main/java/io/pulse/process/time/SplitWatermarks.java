@@ -28,7 +28,7 @@ import org.apache.flink.util.clock.RelativeClock;
  * emits first. Without a backlog (a source other than Kafka) idleness is the clock alone.
  *
  * <p>One instance per source subtask: Flink deserializes the strategy per operator, and a
- * {@code BacklogAwareKafkaSource} carrying this very instance shares it ({@link #subtask()}) with its
+ * {@code BacklogTracking} source carrying this very instance shares it ({@link #subtask()}) with its
  * reader and deserializer.
  */
 public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
@@ -47,7 +47,7 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
         this.timestamps = timestamps;
     }
 
-    /** A source that feeds a strategy of its own: the strategy must be that very instance. */
+    /** What a source holds that feeds a strategy of its own: the strategy must be that very instance. */
     public interface Carrier<T> {
         SplitWatermarks<T> watermarks();
     }
@@ -56,7 +56,10 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
     @SuppressWarnings("unchecked")
     public static <T> SplitWatermarks<T> forSource(org.apache.flink.api.connector.source.Source<T, ?, ?> source,
                                                    SplitWatermarks<T> otherwise) {
-        return source instanceof Carrier<?> carrier ? (SplitWatermarks<T>) carrier.watermarks() : otherwise;
+        if (source instanceof io.pulse.runtime.kafka.SplitTrackingKafkaSource<?> kafka && kafka.listener() instanceof Carrier<?> carrier) {
+            return (SplitWatermarks<T>) carrier.watermarks();
+        }
+        return otherwise;
     }
 
     /** What this subtask knows about its splits (created on first use). */

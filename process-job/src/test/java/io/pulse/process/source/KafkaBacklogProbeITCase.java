@@ -9,7 +9,7 @@ import io.pulse.process.time.SubtaskSplits;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
+import io.pulse.runtime.kafka.KafkaSplitListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -131,7 +131,7 @@ class KafkaBacklogProbeITCase {
             producer.commitTransaction();
             String group = "probe-group-" + topic.name();
             SubtaskSplits splits = new SubtaskSplits();
-            splits.assigned(topic.name(), 0, KafkaPartitionSplit.COMMITTED_OFFSET);
+            splits.assigned(topic.name(), 0, KafkaSplitListener.COMMITTED);
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.of("bootstrap.servers", stack.kafkaBootstrap()))) {
                 admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic.name(), 0), new OffsetAndMetadata(5)))
