@@ -325,12 +325,14 @@ start_redis() {
       --tls-ca-cert-file "$SECRETS_DIR/ca.pem" --tls-auth-clients no
       --user pulse on ">$(secret)" '~*' '&*' '+@all' --user default off)
   fi
-  redis-server "${listen[@]}" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  # Durable as a production Redis should be: every write in the append-only file, fsynced every second,
+  # so a SIGKILL loses at most the last second (which the sinks notice and write again).
+  redis-server "${listen[@]}" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync everysec --daemonize yes \
     --pidfile "$dir/pid" --logfile "$(svc_log redis)" --dir "$dir" || return 1
   wait_for 30 redis_ready
 }
 
-# Saved on shutdown (dump.rdb in its dir, read back at start): a stack stopped and started again keeps the leaderboard.
+# The append-only file in its dir is read back at start: a stack stopped (or killed) and started again keeps the leaderboard.
 stop_redis() { redis_cli shutdown save >/dev/null 2>&1; kill_pid redis; }
 
 # ---------------------------------------------------------------- ClickHouse

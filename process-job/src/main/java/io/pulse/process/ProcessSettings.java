@@ -64,6 +64,8 @@ public final class ProcessSettings implements Serializable {
     public final String redisHost;
     public final int redisPort;
     public final Duration leaderboardTtl;
+    /** How long a content:&lt;id&gt; hash lives after the item's last engagement. */
+    public final Duration redisContentTtl;
     public final String redisKeyPrefix;
     public final String clickhouseUrl;
     public final String clickhouseTable;
@@ -141,6 +143,11 @@ public final class ProcessSettings implements Serializable {
         redis = new io.pulse.process.sink.redis.RedisEndpoint(redisHost, redisPort, io.pulse.model.settings.Login.from(s, "redis", "user"),
                 io.pulse.model.settings.Tls.from(s, "redis"));
         leaderboardTtl = s.duration("leaderboard.ttl");
+        redisContentTtl = s.duration("redis.content-ttl");
+        if (redisContentTtl.compareTo(leaderboardTtl) < 0) {
+            throw new IllegalArgumentException("setting 'redis.content-ttl' (" + redisContentTtl + ") must be at least 'leaderboard.ttl' ("
+                    + leaderboardTtl + "): a leaderboard window would name content whose title has expired");
+        }
         redisKeyPrefix = s.string("redis.key-prefix");
         clickhouseUrl = s.string("clickhouse.url");
         if (!clickhouseUrl.startsWith("http://") && !clickhouseUrl.startsWith("https://")) {
@@ -240,6 +247,7 @@ public final class ProcessSettings implements Serializable {
         d.put("leaderboard.size", "10m");
         d.put("leaderboard.slide", "1m");
         d.put("leaderboard.ttl", "1h");
+        d.put("redis.content-ttl", "2h");
         d.put("redis.key-prefix", ""); // prepended to every Redis key (tests isolate themselves with it)
         d.put("score.weights", "view=1,like=3,comment=4,share=5,complete=2");
         d.put("clickhouse.url", "http://127.0.0.1:58123");

@@ -90,7 +90,8 @@ final class ContainerTestStack implements TestStack {
                 .withFileSystemBind(ddl.resolve("postgres.sql").toString(), "/docker-entrypoint-initdb.d/10-pulse.sql", BindMode.READ_ONLY)
                 .withCommand("postgres", "-c", "wal_level=logical", "-c", "port=" + pg, "-c", "listen_addresses=127.0.0.1",
                         "-c", "max_replication_slots=20", "-c", "max_wal_senders=20");
-        container("redis:7").withCommand("redis-server", "--port", Integer.toString(redis), "--bind", "127.0.0.1", "--save", "");
+        container("redis:7").withCommand("redis-server", "--port", Integer.toString(redis), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "yes", "--appendfsync", "everysec");
         Path chConfig = home.resolve("clickhouse-ports.xml");
         Files.writeString(chConfig, "<clickhouse><listen_host>127.0.0.1</listen_host><http_port>" + chHttp + "</http_port><tcp_port>"
                 + chTcp + "</tcp_port><interserver_http_port remove=\"1\"/><mysql_port remove=\"1\"/><postgresql_port remove=\"1\"/></clickhouse>");

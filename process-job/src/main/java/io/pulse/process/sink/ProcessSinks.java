@@ -84,7 +84,7 @@ public final class ProcessSinks {
                     s.sinkFirstBackoff, Duration.ofSeconds(10), s.httpBatchInterval), EngagementRows::http, refused));
         }
         if (s.sink("redis")) {
-            RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redis, s.leaderboardTtl,
+            RedisLeaderboardSink.Options redis = new RedisLeaderboardSink.Options(s.redis, s.leaderboardTtl, s.redisContentTtl,
                     s.sinkMaxAttempts, s.sinkFirstBackoff, s.redisKeyPrefix);
             b.contentHashes(new RedisContentSink(redis)).leaderboard(new RedisLeaderboardSink(redis));
         }
