@@ -16,6 +16,21 @@ job_name() { # the Flink job name of a module
 
 job_dir() { echo "$PULSE_HOME/jobs/$1"; }
 
+# Settings flags as a line to print, the value after a secret key (password, secret, token, JAAS,
+# credential, user info, private or .key) masked, and any user:password@ in a URL.
+masked_args() {
+  local out=() mask=0 a
+  for a in "$@"; do
+    if [ $mask -eq 1 ]; then out+=("******"); mask=0; continue; fi
+    case "${a,,}" in
+      --*password*|--*secret*|--*token*|--*jaas*|--*credential*|--*user.info*|--*private*|--*.key) out+=("$a"); mask=1 ;;
+      *://*:*@*) out+=("$(printf '%s' "$a" | sed -E 's#(://[^:/@]*):[^@/]*@#\1:******@#')") ;;
+      *) out+=("$a") ;;
+    esac
+  done
+  echo "${out[*]}"
+}
+
 check_job_module() {
   job_name "$1" >/dev/null 2>&1 || die "unknown job '${1:-}': the jobs are ingest-job and process-job"
 }
@@ -70,7 +85,7 @@ cmd_submit() {
     -Dlog.file="$(svc_dir flink)/logs/client.log" -Dlog4j.configurationFile="file:$(svc_dir flink)/conf/log4j.properties" \
     -cp "$PULSE_LIB/flink/*" org.apache.flink.client.cli.CliFrontend run "${flags[@]}" "$jar" "${stack_settings[@]}" "${settings[@]}" 2>&1)
   local rc=$?
-  printf '%s\n' "$out" > "$(job_dir "$module")/submit.log"
+  ( umask 077; printf '%s\n' "$out" > "$(job_dir "$module")/submit.log" )
   if [ $rc -ne 0 ]; then
     local operator; operator=$(grep -o 'Cannot map checkpoint/savepoint state for operator [0-9a-f]*' <<<"$out" | head -1 | awk '{print $NF}')
     if [ -n "$operator" ]; then
@@ -85,7 +100,9 @@ cmd_submit() {
        (whole output: $(job_dir "$module")/submit.log; client log: $(svc_dir flink)/logs/client.log)"
   fi
   grep -v '^\s*$' <<<"$out" | grep -iv "^Job has been submitted" >&2
-  if [ ${#settings[@]} -eq 0 ]; then : > "$(job_dir "$module")/args"; else printf '%s\n' "${settings[@]}" > "$(job_dir "$module")/args"; fi
+  # The settings may hold passwords: readable by the owner only.
+  ( umask 077; if [ ${#settings[@]} -eq 0 ]; then : > "$(job_dir "$module")/args"; else printf '%s\n' "${settings[@]}" > "$(job_dir "$module")/args"; fi )
+  chmod 600 "$(job_dir "$module")/args"
   echo "${parallelism:-1}" > "$(job_dir "$module")/parallelism"
   local jid; jid=$(grep -o 'JobID [0-9a-f]*' <<<"$out" | awk '{print $2}' | tail -1)
   [ -n "$jid" ] || return 0
@@ -145,7 +162,7 @@ cmd_resume() {
   local saved=()
   if [ -f "$(job_dir "$module")/args" ]; then mapfile -t saved < "$(job_dir "$module")/args"; fi
   [ -n "$parallelism" ] || parallelism=$(cat "$(job_dir "$module")/parallelism" 2>/dev/null || echo 1)
-  log "resuming $module from $from at parallelism $parallelism${saved[*]:+ with its settings ${saved[*]}}"
+  log "resuming $module from $from at parallelism $parallelism${saved[*]:+ with its settings $(masked_args "${saved[@]}")}"
   cmd_submit "$module" --from "$from" --parallelism "$parallelism" "${saved[@]}" "${rest[@]}"
 }
 

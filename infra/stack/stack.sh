@@ -270,6 +270,8 @@ unix_socket_directories = '$sock'
 wal_level = ${PULSE_PG_WAL_LEVEL:-logical}
 max_replication_slots = 10
 max_wal_senders = 10
+# A slot whose job is stopped keeps at most this much WAL (then the slot is lost, and the ingest job says so).
+max_slot_wal_keep_size = 4GB
 fsync = off
 full_page_writes = off
 shared_buffers = 128MB
@@ -641,7 +643,7 @@ mock-external_ready() { curl -sf "http://127.0.0.1:$MOCK_PORT/stats" >/dev/null;
 start_mock-external() {
   local jar; jar=$(mock_jar)
   [ -n "$jar" ] || { echo "mock-external jar not built" > "$(svc_log mock-external)"; return 1; }
-  spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx256m -jar "$jar" --port "$MOCK_PORT" --max-keys 200000
+  spawn mock-external "$(svc_log mock-external)" "$(java_bin)" -Xmx256m -jar "$jar" --port "$MOCK_PORT" --max-keys 200000 --ledger "$(svc_dir mock-external)/ledger.jsonl"
   wait_for 30 mock-external_ready
 }
 

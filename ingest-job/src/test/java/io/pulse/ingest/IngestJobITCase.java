@@ -110,6 +110,36 @@ class IngestJobITCase {
         }
     }
 
+    /**
+     * A TRUNCATE of engagement_events and a logical decoding message (pg_logical_emit_message, as
+     * outbox libraries write) in the WAL: neither is a row change the topic carries; the job skips
+     * them and goes on, instead of failing on the same LSN after every restart.
+     */
+    @Test
+    void aTruncateAndALogicalMessageInTheWalAreSkippedAndTheJobGoesOn() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        try (ScratchDatabase db = ScratchDatabase.create(stack, "ingest_skip");
+             ScratchTopic topic = ScratchTopic.create(stack, "engagement-skip", 1);
+             Connection sql = db.connect()) {
+            insert(sql, "s1", "view");
+            JobClient job = start(settings(db, topic, suffix), null);
+            try {
+                awaitRecords(topic, r -> r.size() >= 1);
+                try (var st = sql.createStatement()) {
+                    st.execute("SELECT pg_logical_emit_message(true, 'outbox', 'not a row')");
+                    st.execute("SELECT pg_logical_emit_message(false, 'outbox', 'not a row either')");
+                    st.execute("TRUNCATE engagement_events");
+                }
+                insert(sql, "s2", "like");
+                List<ConsumerRecord<byte[], byte[]>> all = awaitRecords(topic, r -> keys(r).contains(id("s2").toString()));
+                assertThat(all.stream().map(this::describe).toList()).containsExactly("r " + id("s1") + " view", "c " + id("s2") + " like");
+                assertThat(job.getJobStatus().get()).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+            } finally {
+                cancelAndWait(job);
+            }
+        }
+    }
+
     @Test
     void serverWithoutLogicalWalFailsAtOnceWithTheFix() {
         try (LocalStack replicaOnly = LocalStack.start(LocalStack.privateHome("wal-replica-"), LocalStack.freePortOffset(-30000),

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,12 +32,21 @@ import java.util.List;
  * Both are exact as long as no key comes back after its entry was evicted (with the default of one
  * million keys, retries arrive long before that); such a key counts as unique again. While
  * {@code evicted} is 0 nothing was forgotten and {@code unique == held}.
+ *
+ * <p><b>Durable</b> with a journal file ({@link #EventLedger(int, Path)}): each accepted batch is
+ * appended and forced to disk before it is acknowledged, and a new ledger on the same file reloads
+ * the events and the event counters, so a restarted stand-in (even one killed with SIGKILL) neither
+ * forgets an event nor miscounts a duplicate. At start the journal is rewritten as one snapshot of
+ * what it holds; {@code reset} empties it. The request counters (failed, rejected, aborted) are not
+ * journalled.
  */
 public final class EventLedger {
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int maxKeys;
+    /** The journal of a durable ledger; null: in memory only. */
+    private final FileChannel journal;
     /** Insertion order = arrival order of each key's first version: the eldest entry goes first. */
     private final LinkedHashMap<String, byte[]> held = new LinkedHashMap<>();
     private long received;
@@ -66,13 +81,102 @@ public final class EventLedger {
             throw new IllegalArgumentException("max keys must be >= 1, got " + maxKeys);
         }
         this.maxKeys = maxKeys;
+        this.journal = null;
+    }
+
+    /** A ledger kept in {@code journal} too: reloaded from it now, each accepted batch forced to it before it is acknowledged. */
+    public EventLedger(int maxKeys, Path journal) throws IOException {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("max keys must be >= 1, got " + maxKeys);
+        }
+        this.maxKeys = maxKeys;
+        if (Files.exists(journal)) {
+            reload(journal);
+        }
+        Path parent = journal.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Path fresh = journal.resolveSibling(journal.getFileName() + ".new");
+        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(snapshotLine()));
+            out.force(true);
+        }
+        Files.move(fresh, journal, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        this.journal = FileChannel.open(journal, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** The events and counters of a journal: a snapshot line, then one line per accepted batch (a torn last line is ignored). */
+    private void reload(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode line;
+            try {
+                line = JSON.readTree(lines.get(i));
+            } catch (IOException torn) {
+                if (i == lines.size() - 1) {
+                    break; // killed while appending: that batch was never acknowledged
+                }
+                throw new IOException("journal " + file + " line " + (i + 1) + " is damaged: " + torn.getMessage(), torn);
+            }
+            if (line == null || line.isMissingNode()) {
+                continue;
+            }
+            if (line.has("snapshot")) {
+                JsonNode c = line.get("snapshot");
+                received = c.path("received").asLong();
+                unique = c.path("unique").asLong();
+                duplicates = c.path("duplicates").asLong();
+                batches = c.path("batches").asLong();
+                evicted = c.path("evicted").asLong();
+                for (JsonNode e : line.path("held")) {
+                    held.put(e.get("k").asText(), JSON.writeValueAsBytes(e.get("e")));
+                }
+            } else if (line.has("batch")) {
+                List<Keyed> batch = new ArrayList<>();
+                for (JsonNode e : line.get("batch")) {
+                    batch.add(new Keyed(e.get("k").asText(), JSON.writeValueAsBytes(e.get("e"))));
+                }
+                apply(batch);
+            }
+        }
+    }
+
+    private byte[] snapshotLine() throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode line = JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode counters = line.putObject("snapshot");
+        counters.put("received", received).put("unique", unique).put("duplicates", duplicates).put("batches", batches).put("evicted", evicted);
+        com.fasterxml.jackson.databind.node.ArrayNode events = line.putArray("held");
+        for (java.util.Map.Entry<String, byte[]> e : held.entrySet()) {
+            events.addObject().put("k", e.getKey()).set("e", JSON.readTree(e.getValue()));
+        }
+        return (JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public int maxKeys() {
         return maxKeys;
     }
 
+    /** Takes a batch: journalled (and forced to disk) first when the ledger is durable; then held and counted. */
     public synchronized Accepted accept(List<Keyed> keyedEvents) {
+        if (journal != null) {
+            try {
+                com.fasterxml.jackson.databind.node.ObjectNode line = JSON.createObjectNode();
+                com.fasterxml.jackson.databind.node.ArrayNode events = line.putArray("batch");
+                for (Keyed e : keyedEvents) {
+                    events.addObject().put("k", e.key()).set("e", JSON.readTree(e.json()));
+                }
+                journal.write(ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                journal.force(false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the ledger's journal", e);
+            }
+        }
+        return apply(keyedEvents);
+    }
+
+    private Accepted apply(List<Keyed> keyedEvents) {
         int dup = 0;
         for (Keyed event : keyedEvents) {
             if (held.replace(event.key(), event.json()) != null) {
@@ -129,7 +233,26 @@ public final class EventLedger {
         return new ArrayList<>(held.values());
     }
 
+    /** Closes the journal of a durable ledger. */
+    public synchronized void close() {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                // closing: nothing left to lose, every batch was forced when it was accepted
+            }
+        }
+    }
+
     public synchronized void reset() {
+        if (journal != null) {
+            try {
+                journal.truncate(0);
+                journal.force(true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot empty the ledger's journal", e);
+            }
+        }
         held.clear();
         received = 0;
         unique = 0;

@@ -109,6 +109,10 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
     @Option(names = "--read-timeout-s", description = "Seconds a client has from the first byte of a request to the end of its body; then the connection is closed. JVM-wide; -Dsun.net.httpserver.maxReqTime wins. Default: ${DEFAULT-VALUE}")
     int readTimeoutSeconds = DEFAULT_READ_TIMEOUT_SECONDS;
 
+    @Option(names = "--ledger", description = "Journal file of the ledger: every accepted batch is forced to it before the answer, and a restart"
+            + " reloads it, so a restart (even a SIGKILL) neither forgets an event nor hides a duplicate. Default: none (in memory only)")
+    java.nio.file.Path ledgerFile;
+
     int workerThreads = 8;
 
     private EventLedger ledger;
@@ -209,6 +213,12 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
             return this;
         }
 
+        /** A durable ledger in {@code journal}. */
+        public Builder ledger(java.nio.file.Path journal) {
+            server.ledgerFile = journal;
+            return this;
+        }
+
         public MockExternalServer start() throws IOException {
             return server.start();
         }
@@ -224,7 +234,7 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
         if (workerThreads < 1) {
             throw new IllegalArgumentException("worker threads must be >= 1, got " + workerThreads);
         }
-        ledger = new EventLedger(maxKeys);
+        ledger = ledgerFile == null ? new EventLedger(maxKeys) : new EventLedger(maxKeys, ledgerFile);
         faults = new FaultInjector(failureRate, latencyMillis, seed);
         configureJdkServer(readTimeoutSeconds);
         server = HttpServer.create(new InetSocketAddress(bind, port), 64);
@@ -291,6 +301,9 @@ public final class MockExternalServer implements Callable<Integer>, AutoCloseabl
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();
+        }
+        if (ledger != null) {
+            ledger.close();
         }
     }
 

@@ -105,9 +105,15 @@ public final class ProcessSettings implements Serializable {
         checkpointInterval = s.duration("checkpoint.interval");
         checkpointDir = s.string("checkpoint.dir");
         stateBackend = s.string("state.backend");
+        Duration allowedLateness = s.duration("lateness.allowed");
+        if (!allowedLateness.isZero()) {
+            throw new IllegalArgumentException("setting 'lateness.allowed' must be 0s, got " + allowedLateness + ": above 0 a late event"
+                    + " that is still allowed would make a leaderboard window emit only its own score, and one that moves a fired"
+                    + " session's start would write a second aggregated_counts row. To count events that arrive later, raise"
+                    + " 'watermark.out-of-orderness' instead (docs/lateness.md)");
+        }
         pipeline = new ProcessPipeline.Options(s.duration("watermark.out-of-orderness"), s.duration("watermark.idleness"),
-                s.duration("lateness.allowed"), s.duration("session.gap"), s.duration("user-session.timeout"),
-                s.integer("state.cache-keys"));
+                allowedLateness, s.duration("session.gap"), s.duration("user-session.timeout"), s.integer("state.cache-keys"));
         sinks = new java.util.LinkedHashSet<>();
         for (String name : s.string("sinks").split(",")) {
             String sink = name.strip();

@@ -80,10 +80,73 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
         }
     }
 
+    /** How long a job's Kafka transaction may stay open unless kafka.properties.transaction.timeout.ms says otherwise. */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofHours(1);
+
+    /** The transaction timeout the jobs' transactional producers use: kafka.properties.transaction.timeout.ms, else an hour. */
+    public Duration transactionTimeout() {
+        String set = properties.get("transaction.timeout.ms");
+        try {
+            return set == null ? DEFAULT_TRANSACTION_TIMEOUT : Duration.ofMillis(Long.parseLong(set.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("setting 'kafka.properties.transaction.timeout.ms' must be milliseconds, got '" + set + "'");
+        }
+    }
+
+    private static final Map<String, Duration> CAPS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The transaction timeout for the jobs' transactional sinks, checked against the brokers' cap
+     * (transaction.max.timeout.ms): how long an outage of Kafka or Flink between a checkpoint and its
+     * commit may last before the broker aborts that checkpoint's records. A timeout set in
+     * kafka.properties above the cap fails with what to set (the producers would refuse it); the
+     * default (an hour) above the cap is lowered to it, with a warning that says what that risks.
+     * Brokers that do not show their configuration are not checked.
+     */
+    public Duration transactionTimeoutAllowed() {
+        Duration wanted = transactionTimeout();
+        Duration cap = CAPS.computeIfAbsent(bootstrap, b -> brokerTransactionCap(Duration.ofSeconds(30)));
+        if (cap.isZero() || wanted.compareTo(cap) <= 0) {
+            return wanted;
+        }
+        String raise = "raise the brokers' transaction.max.timeout.ms to " + wanted.toMillis();
+        if (properties.containsKey("transaction.timeout.ms")) {
+            throw new IllegalArgumentException("Kafka at " + bootstrap + " caps transactions at " + cap.toMillis()
+                    + " ms (transaction.max.timeout.ms), below kafka.properties.transaction.timeout.ms=" + wanted.toMillis()
+                    + ": " + raise + ", or set kafka.properties.transaction.timeout.ms to at most " + cap.toMillis());
+        }
+        System.err.println("WARNING: Kafka at " + bootstrap + " caps transactions at " + cap.toMinutes() + " min (transaction.max.timeout.ms="
+                + cap.toMillis() + "): the jobs' sinks use that, so an outage of Kafka or Flink longer than " + cap.toMinutes()
+                + " min between a checkpoint and its commit loses that checkpoint's records; " + raise + " to outlast an hour");
+        return cap;
+    }
+
+    /** The brokers' transaction.max.timeout.ms; zero when they do not show it. */
+    private Duration brokerTransactionCap(Duration timeout) {
+        Properties p = clientProperties();
+        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+        try (Admin admin = Admin.create(p)) {
+            java.util.Collection<org.apache.kafka.common.Node> nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (nodes.isEmpty()) {
+                return Duration.ZERO;
+            }
+            org.apache.kafka.common.config.ConfigResource broker = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+            org.apache.kafka.clients.admin.ConfigEntry max = admin.describeConfigs(java.util.List.of(broker)).all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(broker).get("transaction.max.timeout.ms");
+            return max == null || max.value() == null ? Duration.ZERO : Duration.ofMillis(Long.parseLong(max.value()));
+        } catch (ExecutionException | TimeoutException | NumberFormatException | org.apache.kafka.common.KafkaException e) {
+            return Duration.ZERO;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Duration.ZERO;
+        }
+    }
+
     /** The pass-through properties for messages, secrets masked. */
     public String describe() {
         Map<String, String> shown = new TreeMap<>();
-        properties.forEach((k, v) -> shown.put(k, SettingsLoader.isSecret(k) ? "******" : v));
+        properties.forEach((k, v) -> shown.put(k, SettingsLoader.isSecret(k) ? "******" : SettingsLoader.maskUrlPassword(v)));
         return shown.isEmpty() ? "no client properties" : "client properties " + shown;
     }
 }

@@ -85,15 +85,28 @@ public final class SettingsLoader {
     public static String describe(Map<String, String> values) {
         StringBuilder out = new StringBuilder();
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
-            String value = isSecret(e.getKey()) && !e.getValue().isEmpty() ? "******" : e.getValue();
+            String value = isSecret(e.getKey()) && !e.getValue().isEmpty() ? "******" : maskUrlPassword(e.getValue());
             out.append("  ").append(e.getKey()).append(" = ").append(value).append('\n');
         }
         return out.toString();
     }
 
-    static boolean isSecret(String key) {
+    /**
+     * Whether a setting's value is a secret: its key names a password, secret, token, JAAS line,
+     * credential, user info (Kafka's basic.auth.user.info), private key, or ends in ".key" (a PEM key
+     * such as ssl.keystore.key).
+     */
+    public static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token");
+        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token")
+                || k.contains("credential") || k.contains("user.info") || k.contains("private") || k.endsWith(".key");
+    }
+
+    private static final java.util.regex.Pattern URL_PASSWORD = java.util.regex.Pattern.compile("(://[^:/@\\s]*):[^@/\\s]*@");
+
+    /** {@code text} with the password of any {@code scheme://user:password@host} in it masked. */
+    public static String maskUrlPassword(String text) {
+        return text == null ? null : URL_PASSWORD.matcher(text).replaceAll("$1:******@");
     }
 
     /** A default key ending in ".*" accepts every key under that prefix (pass-through settings such as kafka.properties.*). */

@@ -63,6 +63,20 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void keysAndUrlsThatCarryCredentialsPrintMasked() {
+        String banner = SettingsLoader.describe(Map.of(
+                "kafka.properties.ssl.keystore.key", "-----BEGIN PRIVATE KEY-----abc",
+                "kafka.properties.basic.auth.user.info", "user:hunter2",
+                "kafka.properties.sasl.oauthbearer.client.credentials.client.secret", "s3cret",
+                "mock-external.url", "https://pulse:hunter3@example.com:8443/events",
+                "redis.key-prefix", "tenant-a:"));
+        assertThat(banner).doesNotContain("BEGIN PRIVATE KEY").doesNotContain("hunter2").doesNotContain("s3cret").doesNotContain("hunter3")
+                .contains("mock-external.url = https://pulse:******@example.com:8443/events").contains("redis.key-prefix = tenant-a:");
+        assertThat(new KafkaClient("127.0.0.1:9092", Map.of("ssl.keystore.key", "KEY", "sasl.jaas.config", "x")).describe())
+                .doesNotContain("KEY").doesNotContain("=x");
+    }
+
+    @Test
     void typedReadsNameTheKeyOnBadValues() {
         Settings settings = new Settings(Map.of("checkpoint.interval", "10 seconds", "n", "x"));
         assertThatThrownBy(() -> settings.duration("checkpoint.interval")).hasMessageContaining("'checkpoint.interval' must be a duration");

@@ -15,9 +15,11 @@ public final class EngagementKafkaSink {
 
     public static KafkaSink<EngagementChange> create(KafkaClient kafka, String topic, String transactionalIdPrefix) {
         Properties producer = new Properties();
-        // Longer than any checkpoint interval plus a restart; the broker's maximum is raised to match.
-        producer.setProperty("transaction.timeout.ms", "900000");
-        producer.putAll(kafka.clientProperties()); // the user's kafka.properties.* win
+        // How long an outage of Kafka or Flink between a checkpoint and its commit may last without losing that
+        // checkpoint's records; an hour unless the brokers allow less (KafkaClient.transactionTimeoutAllowed).
+        Properties client = kafka.clientProperties();
+        client.setProperty("transaction.timeout.ms", Long.toString(kafka.transactionTimeoutAllowed().toMillis()));
+        producer.putAll(client); // the user's kafka.properties.* win
         return KafkaSink.<EngagementChange>builder()
                 .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)

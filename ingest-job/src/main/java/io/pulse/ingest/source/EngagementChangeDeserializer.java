@@ -11,6 +11,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 /** Debezium source records to {@link EngagementChange}s through {@link EngagementRowMapper}. */
 public final class EngagementChangeDeserializer implements DebeziumDeserializationSchema<EngagementChange> {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngagementChangeDeserializer.class);
     private final EngagementRowMapper mapper = new EngagementRowMapper();
 
     @Override
@@ -27,6 +28,9 @@ public final class EngagementChangeDeserializer implements DebeziumDeserializati
                 value.schema().field("after") == null ? null : value.getStruct("after"));
         if (change != null) {
             out.collect(change);
+        } else if (value.getString("op") != null) {
+            LOG.warn("skipped a change of kind '{}' in the WAL (a TRUNCATE, or a logical decoding message): it is no row change,"
+                    + " and engagement_events carries none for it", value.getString("op"));
         }
     }
 

@@ -29,7 +29,9 @@ public final class EngagementRowMapper implements Serializable {
             case "d" -> {
                 return new EngagementChange(before.getString("event_id"), null);
             }
-            default -> throw new IllegalArgumentException("unknown Debezium op '" + op + "'");
+            default -> {
+                return null; // a TRUNCATE ("t"), a logical decoding message ("m"): no row change to carry
+            }
         }
     }
 

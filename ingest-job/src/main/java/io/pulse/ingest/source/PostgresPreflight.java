@@ -37,8 +37,32 @@ public final class PostgresPreflight {
                     }
                 }
             }
+            checkSlot(db, s);
         } catch (SQLException e) {
             throw new IllegalStateException(s.postgres.explain(e), e);
+        }
+    }
+
+    /**
+     * A slot PostgreSQL invalidated (it held more WAL than max_slot_wal_keep_size while the job was
+     * stopped) has lost changes: fail with how to start over. A server that lets slots keep WAL without
+     * bound is told to set one: a stopped job would otherwise fill its disk.
+     */
+    static void checkSlot(Connection db, IngestSettings s) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("SELECT wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, s.slotName);
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next() && "lost".equals(rs.getString(1))) {
+                    throw new IllegalStateException("replication slot '" + s.slotName + "' on " + s.jdbcUrl() + " has lost WAL (it held more"
+                            + " than max_slot_wal_keep_size while the job was stopped): changes of that time are missing. Drop it"
+                            + " (./pulse ingest-drop-slot) and submit the job again: it takes a new snapshot of the table");
+                }
+            }
+        }
+        if ("-1".equals(single(db, "SHOW max_slot_wal_keep_size"))) {
+            System.err.println("WARNING: PostgreSQL at " + s.jdbcUrl() + " lets replication slots keep WAL without bound"
+                    + " (max_slot_wal_keep_size = -1): while the ingest job is stopped its slot keeps every change, until the disk"
+                    + " is full. Set a bound: ALTER SYSTEM SET max_slot_wal_keep_size = '4GB'; SELECT pg_reload_conf();");
         }
     }
 

@@ -34,6 +34,23 @@ public final class ReplicationSlots {
                     }
                 }
             }
+            // The incremental snapshot's backfill slots (<slot>_<subtask>): a crash during the snapshot can leave them.
+            try (PreparedStatement st = db.prepareStatement("SELECT slot_name, active FROM pg_replication_slots WHERE slot_name ~ ?")) {
+                st.setString(1, "^" + s.slotName + "_[0-9]+$");
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        if (rs.getBoolean(2)) {
+                            done.append(", left the snapshot slot '").append(rs.getString(1)).append("' (in use)");
+                            continue;
+                        }
+                        try (PreparedStatement drop = db.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                            drop.setString(1, rs.getString(1));
+                            drop.execute();
+                        }
+                        done.append(", dropped the snapshot slot '").append(rs.getString(1)).append("'");
+                    }
+                }
+            }
             // The name was validated as a plain identifier by IngestSettings; DDL cannot take parameters.
             db.createStatement().execute("DROP PUBLICATION IF EXISTS " + s.publicationName);
             done.append(" and publication '").append(s.publicationName).append("'");

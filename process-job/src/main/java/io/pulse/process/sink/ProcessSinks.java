@@ -65,7 +65,7 @@ public final class ProcessSinks {
         if (s.sink("cassandra")) {
             b.userEvents(new CassandraUserEventsSink(new CassandraUserEventsSink.Options(s.cassandra, s.cassandraKeyspace,
                     s.cassandraMaxInFlight, Duration.ofMinutes(1), s.cassandraBatchSize, s.cassandraBatchInterval, s.cassandraRowsPerRequest,
-                    s.cassandraPartitionsPerRequest),
+                    s.cassandraPartitionsPerRequest, s.sinkMaxAttempts, s.sinkFirstBackoff),
                     refused));
         }
         if (s.sink("lake")) {

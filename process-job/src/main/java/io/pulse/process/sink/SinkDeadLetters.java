@@ -16,10 +16,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Where a sink sends a row its store refused for good (a constraint or type violation, a 4xx): Kafka
  * dead_letter, reason {@link RejectReason#SINK_REJECTED}, with the sink's name, the output and the
- * store's message; counted as {@code sinkRejected} under {@code sink=<name>}. Written by the sink's
- * writer with an idempotent producer and flushed before each checkpoint completes: at least once (a
- * restart between the write and the checkpoint writes it again), which is why the edge's limits keep
- * such rows from reaching a sink in the first place.
+ * store's message; counted as {@code sinkRejected} under {@code sink=<name>} once Kafka has it.
+ * Written by the sink's writer with an idempotent producer and flushed before each checkpoint
+ * completes; a dead letter Kafka did not take (a missing topic, an unavailable partition, a timeout)
+ * fails that flush, so the checkpoint does not complete and the row is written again after the
+ * restart: at least once, never lost, which is why the edge's limits keep such rows from reaching a
+ * sink in the first place.
  */
 public record SinkDeadLetters(KafkaClient kafka, String topic, int maxPayloadBytes) implements Serializable {
 
@@ -33,6 +35,8 @@ public record SinkDeadLetters(KafkaClient kafka, String topic, int maxPayloadByt
         private final SinkDeadLetters options;
         private final String sink;
         private final Counter rejected;
+        private final java.util.concurrent.atomic.AtomicLong taken = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
         private KafkaProducer<byte[], byte[]> producer;
 
         Channel(SinkDeadLetters options, String sink, Counter rejected) {
@@ -47,23 +51,45 @@ public record SinkDeadLetters(KafkaClient kafka, String topic, int maxPayloadByt
                 Properties p = options.kafka().clientProperties();
                 p.setProperty("enable.idempotence", "true");
                 p.setProperty("acks", "all");
+                p.putIfAbsent("max.block.ms", "30000"); // a missing topic fails the send after 30 s, not 60
                 producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
             }
             byte[] payload = row.getBytes(StandardCharsets.UTF_8);
             DeadLetter letter = DeadLetter.of(RejectReason.SINK_REJECTED.name(), storeMessage, output, -1, -1, sink, payload);
-            producer.send(new ProducerRecord<>(options.topic(), key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                    letter.toJson(options.maxPayloadBytes())));
-            rejected.inc();
+            try {
+                producer.send(new ProducerRecord<>(options.topic(), key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                        letter.toJson(options.maxPayloadBytes())), (metadata, e) -> {
+                            if (e != null) {
+                                failure.compareAndSet(null, e);
+                            } else {
+                                taken.incrementAndGet();
+                            }
+                        });
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            }
         }
 
+        /** The dead letters Kafka has taken so far. */
         public long count() {
-            return rejected.getCount();
+            return rejected.getCount() + taken.get();
         }
 
-        /** Waits until every dead letter sent so far is in Kafka (before a checkpoint completes). */
-        public void flush() {
-            if (producer != null) {
-                producer.flush();
+        /**
+         * Waits until every dead letter sent so far is in Kafka (before a checkpoint completes); fails,
+         * and so fails the checkpoint, if Kafka did not take one.
+         */
+        public void flush() throws java.io.IOException {
+            if (producer == null) {
+                return;
+            }
+            producer.flush();
+            rejected.inc(taken.getAndSet(0));
+            Exception e = failure.getAndSet(null);
+            if (e != null) {
+                throw new java.io.IOException(sink + ": Kafka did not take a dead letter of a refused row (topic '" + options.topic()
+                        + "': does it exist, is the cluster up?): " + e
+                        + "; the checkpoint does not complete, and the row is written again after the restart", e);
             }
         }
 

@@ -1,5 +1,6 @@
 package io.pulse.process.sink.cassandra;
 
+import io.pulse.process.sink.Backoff;
 import io.pulse.process.sink.SinkDeadLetters;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
@@ -44,7 +45,8 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
 
     /** Where and how to write. */
     public record Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout, int batchRows,
-                          Duration batchInterval, int rowsPerRequest, int partitionsPerRequest) implements Serializable {
+                          Duration batchInterval, int rowsPerRequest, int partitionsPerRequest, int maxAttempts, Duration firstBackoff)
+            implements Serializable {
         public static final int DEFAULT_BATCH_ROWS = 2000;
         public static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(100);
         public static final int DEFAULT_ROWS_PER_REQUEST = 20;
@@ -54,6 +56,13 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
         public Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout) {
             this(endpoint, keyspace, maxInFlight, flushTimeout, DEFAULT_BATCH_ROWS, DEFAULT_BATCH_INTERVAL, DEFAULT_ROWS_PER_REQUEST,
                     DEFAULT_PARTITIONS_PER_REQUEST);
+        }
+
+        /** With the sinks' default retries: 8 attempts, backing off from 200 ms. */
+        public Options(CassandraEndpoint endpoint, String keyspace, int maxInFlight, Duration flushTimeout, int batchRows,
+                       Duration batchInterval, int rowsPerRequest, int partitionsPerRequest) {
+            this(endpoint, keyspace, maxInFlight, flushTimeout, batchRows, batchInterval, rowsPerRequest, partitionsPerRequest, 8,
+                    Duration.ofMillis(200));
         }
 
         /** The local stack's Cassandra: no login, no TLS. */
@@ -114,7 +123,20 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
                 context.getProcessingTimeService());
     }
 
+    /** Whether the server refused the statement for its values (a value over a limit), not for its schema or its state. */
+    static boolean rowsFault(Throwable error) {
+        return error instanceof InvalidQueryException && !schemaProblem(error);
+    }
+
+    /** A table or keyspace missing, or a column unknown: a schema change in progress, or one not applied. */
+    static boolean schemaProblem(Throwable error) {
+        String m = String.valueOf(error.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return error instanceof InvalidQueryException && (m.contains("unconfigured table") || m.contains("does not exist")
+                || m.contains("undefined column") || m.contains("unknown identifier") || m.contains("schema"));
+    }
+
     static final class Writer implements SinkWriter<Activity> {
+        private volatile boolean closed;
         private final Options options;
         private final CqlSession session;
         private final PreparedStatement insert;
@@ -197,25 +219,38 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
                 batch.addStatement(bind(insert, a));
             }
             inFlight.acquire();
-            session.executeAsync(batch.build()).whenComplete((result, error) -> {
-                if (error instanceof InvalidQueryException && deadLetters != null) {
-                    retryOneByOne.add(rows);
-                } else if (error != null) {
-                    failure.compareAndSet(null, error);
-                }
-                inFlight.release();
-            });
+            submit(batch.build(), 1, error -> retryOneByOne.add(rows));
         }
 
         private void executeOne(Activity a) throws InterruptedException {
             inFlight.acquire();
-            session.executeAsync(bind(insert, a)).whenComplete((result, error) -> {
-                if (error instanceof InvalidQueryException && deadLetters != null) {
-                    refused.add(new Object[] {a, error.getMessage()});
-                } else if (error != null) {
-                    failure.compareAndSet(null, error);
+            submit(bind(insert, a), 1, error -> refused.add(new Object[] {a, error.getMessage()}));
+        }
+
+        /**
+         * Runs a statement (holding an in-flight permit, released when it is done). A statement the
+         * server refuses as invalid for its values goes to {@code refusedForGood}; a failure that can
+         * pass (a timeout, an unavailable or overloaded node, a lost connection, a table missing during
+         * a schema change) is tried again with backoff up to {@code maxAttempts}; then the job fails.
+         */
+        private void submit(com.datastax.oss.driver.api.core.cql.Statement<?> statement, int attempt,
+                            java.util.function.Consumer<Throwable> refusedForGood) {
+            session.executeAsync(statement).whenComplete((result, error) -> {
+                if (error == null) {
+                    inFlight.release();
+                } else if (rowsFault(error) && deadLetters != null) {
+                    refusedForGood.accept(error);
+                    inFlight.release();
+                } else if (!rowsFault(error) && attempt < options.maxAttempts() && !closed) {
+                    long delay = Math.min(options.firstBackoff().toMillis() << Math.min(attempt - 1, 20), Backoff.DEFAULT_MAX.toMillis());
+                    java.util.concurrent.CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                            .execute(() -> submit(statement, attempt + 1, refusedForGood));
+                } else {
+                    failure.compareAndSet(null, schemaProblem(error) ? new IOException(error.getMessage() + ": the table "
+                            + options.keyspace() + "." + Tables.USER_EVENTS + " is missing or changing; apply infra/ddl/cassandra.cql"
+                            + " (./pulse up does)", error) : error);
+                    inFlight.release();
                 }
-                inFlight.release();
             });
         }
 
@@ -256,6 +291,7 @@ public final class CassandraUserEventsSink implements Sink<Activity> {
 
         @Override
         public void close() {
+            closed = true;
             session.close();
             if (deadLetters != null) {
                 deadLetters.close();

@@ -73,6 +73,6 @@ public record ClickHouseEndpoint(String url, Login login, Tls tls) implements Se
 
     @Override
     public String toString() {
-        return "ClickHouse at " + url + (login.present() ? " as " + login.user() : "");
+        return "ClickHouse at " + io.pulse.model.settings.SettingsLoader.maskUrlPassword(url) + (login.present() ? " as " + login.user() : "");
     }
 }

@@ -114,13 +114,13 @@ public final class HttpBatchSink<T> implements Sink<T> {
                 return;
             }
             HttpPost.Failure failure = HttpPost.sendIsolating(http, batch, this::request, options.maxAttempts(), options.firstBackoff(),
-                    options.maxBackoff(), HttpPost.CLIENT_ERROR, deadLetters, "http " + options.url());
+                    options.maxBackoff(), HttpPost.CLIENT_ERROR, deadLetters, "http " + io.pulse.model.settings.SettingsLoader.maskUrlPassword(options.url()));
             if (failure == null) {
                 batch.clear();
                 return;
             }
             // The batch stays buffered only until the job fails; the restart resends it from the checkpoint.
-            throw new IOException(options.url() + " did not accept a batch of " + batch.size() + " events " + failure);
+            throw new IOException(io.pulse.model.settings.SettingsLoader.maskUrlPassword(options.url()) + " did not accept a batch of " + batch.size() + " events " + failure);
         }
 
         @Override
