@@ -71,11 +71,12 @@ class StoreCrashITCase {
         String run = "sc" + UUID.randomUUID().toString().substring(0, 6);
         String prefix = run + ":";
 
-        // Three hours of event time, sent over the whole run: activity of 20 users, engagement every 5-25 s.
-        List<Event> activity = EndToEndITCase.arrivalOrder(Datasets.backlog(run, T0, Duration.ofHours(3), 20, 51), 13);
+        // 40 minutes of event time sent over the whole run (about 8x the wall clock, so the 2-minute bound
+        // is some 15 s of skew between the sources' subtasks): activity of 20 users, engagement every 5-25 s.
+        List<Event> activity = EndToEndITCase.arrivalOrder(Datasets.backlog(run, T0, Duration.ofMinutes(40), 20, 51), 13);
         Map<String, String[]> content = EndToEndITCase.content(run, 3);
         List<String> contentIds = List.copyOf(content.keySet());
-        List<EngagementChange> changes = EndToEndITCase.engagement(run, contentIds, UUID.randomUUID().toString(), T0, T0 + 180 * MINUTE, 7);
+        List<EngagementChange> changes = EndToEndITCase.engagement(run, contentIds, UUID.randomUUID().toString(), T0, T0 + 40 * MINUTE, 7);
         List<Event> closers = List.of(new Event(run + "closer-0", run + "closer-0", "click", T0 + 600 * MINUTE, "Web", null),
                 new Event(run + "closer-1", run + "closer-1", "click", T0 + 600 * MINUTE, "Web", null));
         EngagementChange engagementCloser = new EngagementChange(UUID.randomUUID().toString(), contentIds.get(0), run + "-closer",
@@ -147,6 +148,7 @@ class StoreCrashITCase {
 
     /** SIGKILL of the service's process and all it started, down for a while, then started again as a user would. */
     private static void crash(LocalStack launcher, Crash crash) throws Exception {
+        System.out.println(Instant.now() + " StoreCrashITCase: killing " + crash.service() + " for " + crash.down().toSeconds() + " s");
         Path pidFile = launcher.home().resolve(crash.service()).resolve("pid");
         long pid = Long.parseLong(Files.readString(pidFile).strip());
         ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no " + crash.service() + " process " + pid));
@@ -161,6 +163,7 @@ class StoreCrashITCase {
             Thread.sleep(250); // the outage itself: traffic goes on meanwhile
         }
         assertThat(launcher.launcher(new String[] {crash.service()}, "up").exitCode()).as(crash.service() + " started again").isZero();
+        System.out.println(Instant.now() + " StoreCrashITCase: " + crash.service() + " is back");
     }
 
     /** A producer that rides out a minute of Kafka being down: it retries every record until Kafka takes it. */
@@ -176,7 +179,7 @@ class StoreCrashITCase {
 
     /**
      * The traffic: activity to Kafka and engagement to PostgreSQL, interleaved in event-time order, about
-     * 10 per second; a write PostgreSQL does not take (it is down) is tried again until it does.
+     * 2 per second; a write PostgreSQL does not take (it is down) is tried again until it does.
      */
     private static final class Traffic implements Runnable {
         private final KafkaProducer<byte[], byte[]> kafka;
@@ -234,7 +237,7 @@ class StoreCrashITCase {
                         }
                     }
                     done.incrementAndGet();
-                    Thread.sleep(CRASHES.size() > 6 ? 200 : 100); // pace: the traffic spans the crashes
+                    Thread.sleep(CRASHES.size() > 6 ? 1000 : 500); // pace: the traffic spans the crashes
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

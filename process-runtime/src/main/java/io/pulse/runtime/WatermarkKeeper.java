@@ -22,13 +22,14 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * subtask's watermark and whether its input was idle in checkpointed state, emits both again when
  * the job is restored, and never lets the watermark go back.
  *
- * <p>Each subtask restores its own watermark and idleness (when the parallelism is unchanged), so
- * every downstream operator sees each input channel as it was: an input that had gone idle at a
- * low watermark stays out of the downstream minimum, as before the restart. Restoring the minimum
- * over all subtasks instead would pull the job back to an idle input's old
- * watermark, to stay there while no new records come. Rescaled, every subtask restores the
- * watermark the job had: the minimum over the inputs that were active, or, all idle, the maximum
- * (what Flink's watermark valve emits when every input is idle).
+ * <p>Each subtask restores its own watermark (when the parallelism is unchanged), and starts
+ * active: whether its input was idle before the restart says nothing about now. An input that was
+ * idle at a checkpoint may hold records that arrived while the job was down; announced idle again,
+ * the other inputs would carry the watermark past them before they are read (docs/decisions/0042).
+ * A restored input that is still quiet goes idle again as its source decides (caught up and quiet
+ * for the idleness interval), so windows wait that long after a restart at most. Rescaled, every
+ * subtask restores the watermark the job had: the minimum over the inputs that were active, or, all
+ * idle, the maximum (what Flink's watermark valve emits when every input is idle).
  *
  * <p>Chained to the source (a plain operator would start a task of its own, with every record
  * serialized across a local exchange).
@@ -45,7 +46,6 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     /** The status this operator last announced downstream. */
     private transient boolean idle;
     private transient boolean pendingRestore;
-    private transient boolean restoredIdle;
 
     public WatermarkKeeper() {
         this(record -> true);
@@ -88,7 +88,6 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
         for (Tuple4<Integer, Integer, Long, Boolean> s : all) {
             if (s.f0 == subtask && s.f1 == parallelism) {
                 watermark = s.f2;
-                restoredIdle = s.f3;
                 return;
             }
         }
@@ -106,23 +105,20 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     @Override
     public void open() throws Exception {
         super.open();
-        if (watermark > Long.MIN_VALUE || restoredIdle) {
+        if (watermark > Long.MIN_VALUE) {
             pendingRestore = true;
             // Also from the mailbox once the task runs, for a restored job that receives no input.
             getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(),
-                    time -> emitRestored(restoredIdle));
+                    time -> emitRestored());
         }
     }
 
     /** The restored watermark goes out before anything else does: no record may overtake it. */
-    private void emitRestored(boolean thenIdle) {
+    private void emitRestored() {
         if (pendingRestore) {
             pendingRestore = false;
             if (watermark > Long.MIN_VALUE) {
                 output.emitWatermark(new Watermark(watermark));
-            }
-            if (thenIdle) {
-                announce(true);
             }
         }
     }
@@ -136,7 +132,7 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
 
     @Override
     public void processElement(StreamRecord<T> element) throws Exception {
-        emitRestored(false);
+        emitRestored();
         if (carriesTime.filter(element.getValue())) {
             announce(false); // records with a time come from an active input
         }
@@ -145,7 +141,7 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        emitRestored(false);
+        emitRestored();
         announce(false);
         if (mark.getTimestamp() > watermark) {
             watermark = mark.getTimestamp();
@@ -155,7 +151,7 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
 
     @Override
     public void processWatermarkStatus(WatermarkStatus status) {
-        emitRestored(false);
+        emitRestored();
         announce(status.isIdle());
     }
 
@@ -163,6 +159,6 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         stored.update(List.of(Tuple4.of(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(), watermark, pendingRestore ? restoredIdle : idle)));
+                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(), watermark, idle)));
     }
 }

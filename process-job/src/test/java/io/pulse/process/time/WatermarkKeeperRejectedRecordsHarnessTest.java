@@ -71,8 +71,9 @@ class WatermarkKeeperRejectedRecordsHarnessTest {
         }
     }
 
+    /** Restored, the output starts active at its watermark: its source decides again whether it is idle (decision 0042). */
     @Test
-    void anOutputIdleWithOnlyRejectedRecordsSinceIsRestoredIdle() throws Exception {
+    void anOutputIdleWithOnlyRejectedRecordsSinceIsRestoredActiveAtItsWatermark() throws Exception {
         OperatorSubtaskState snapshot;
         try (var before = keeper()) {
             before.open();
@@ -85,7 +86,7 @@ class WatermarkKeeperRejectedRecordsHarnessTest {
             after.initializeState(snapshot);
             after.open();
             after.setProcessingTime(1); // the restored state goes out from the task's mailbox
-            assertThat(described(after)).containsExactly(WATERMARK_1000, IDLE);
+            assertThat(described(after)).containsExactly(WATERMARK_1000);
         }
     }
 
