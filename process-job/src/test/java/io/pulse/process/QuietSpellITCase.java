@@ -161,12 +161,7 @@ class QuietSpellITCase {
     }
 
     private static KafkaProducer<byte[], byte[]> transactional(String id) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", stack.kafkaBootstrap());
-        props.put("transactional.id", id);
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-        producer.initTransactions();
-        return producer;
+        return io.pulse.process.TestJobs.transactionalProducer(stack.kafkaBootstrap(), id);
     }
 
     private static void send(KafkaProducer<byte[], byte[]> kafka, String topic, int partition, Event e) {

@@ -50,6 +50,16 @@ public final class TestJobs {
         return env.executeAsync(name);
     }
 
+    /** A transactional producer, as the Pulse producer's replay and Flink's exactly-once sinks write. */
+    public static KafkaProducer<byte[], byte[]> transactionalProducer(String bootstrap, String transactionalId) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("transactional.id", transactionalId);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        return producer;
+    }
+
     /** An idempotent producer with acks=all, as the Pulse producer sends. */
     public static KafkaProducer<byte[], byte[]> kafkaProducer(String bootstrap) {
         Properties props = new Properties();
