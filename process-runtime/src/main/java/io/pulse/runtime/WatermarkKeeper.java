@@ -27,7 +27,11 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * idle at a checkpoint may hold records that arrived while the job was down; announced idle again,
  * the other inputs would carry the watermark past them before they are read (docs/decisions/0042).
  * A restored input that is still quiet goes idle again as its source decides (caught up and quiet
- * for the idleness interval), so windows wait that long after a restart at most. Rescaled, every
+ * for the idleness interval), so windows wait that long after a restart at most. Until its input
+ * has said anything, a snapshot records the idleness it was restored with: a savepoint taken
+ * right after a restore (stop, rescale, stop again) must not count an input that had no split, or
+ * had caught up, as active at the watermark it stopped at, or a rescale would restore that older
+ * watermark (or none) as the job's. Rescaled, every
  * subtask restores the watermark the job had: the minimum over the inputs that were active, or, all
  * idle, the maximum (what Flink's watermark valve emits when every input is idle).
  *
@@ -46,6 +50,10 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     /** The status this operator last announced downstream. */
     private transient boolean idle;
     private transient boolean pendingRestore;
+    /** Whether the input was idle at the restored checkpoint: what a snapshot records until the input says anew. */
+    private transient boolean restoredIdle;
+    /** Restored, and the input has sent neither a status, a watermark nor a record with a time since. */
+    private transient boolean undecided;
 
     public WatermarkKeeper() {
         this(record -> true);
@@ -88,6 +96,8 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
         for (Tuple4<Integer, Integer, Long, Boolean> s : all) {
             if (s.f0 == subtask && s.f1 == parallelism) {
                 watermark = s.f2;
+                restoredIdle = s.f3;
+                undecided = true;
                 return;
             }
         }
@@ -100,6 +110,8 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
             }
         }
         watermark = minActive != Long.MAX_VALUE ? minActive : max;
+        restoredIdle = minActive == Long.MAX_VALUE;
+        undecided = true;
     }
 
     @Override
@@ -124,6 +136,7 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     }
 
     private void announce(boolean nowIdle) {
+        undecided = false;
         if (idle != nowIdle) {
             idle = nowIdle;
             output.emitWatermarkStatus(nowIdle ? WatermarkStatus.IDLE : WatermarkStatus.ACTIVE);
@@ -159,6 +172,6 @@ public final class WatermarkKeeper<T> extends AbstractStreamOperator<T> implemen
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         stored.update(List.of(Tuple4.of(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(), watermark, idle)));
+                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(), watermark, undecided ? restoredIdle : idle)));
     }
 }

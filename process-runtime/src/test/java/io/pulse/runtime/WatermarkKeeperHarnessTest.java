@@ -138,6 +138,25 @@ class WatermarkKeeperHarnessTest {
     }
 
     @Test
+    void aSavepointRightAfterARestoreKeepsWhichInputsWereIdleForTheNextRescale() throws Exception {
+        // Stop, resume, stop again before the sources have said anything (OperateJobsITCase's 4 -> 2 -> 4):
+        // the input idle at 1000 must not count as active at 1000, or the rescaled job falls back to it.
+        OperatorSubtaskState state = twoSubtasks(false);
+        OperatorSubtaskState[] again = new OperatorSubtaskState[2];
+        for (int i = 0; i < 2; i++) {
+            try (var h = new OneInputStreamOperatorTestHarness<String, String>(new WatermarkKeeper<>(), MAX_PARALLELISM, 2, i)) {
+                h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(state, MAX_PARALLELISM, 2, 2, i));
+                h.open();
+                h.setProcessingTime(1);
+                again[i] = h.snapshot(2, 2);
+            }
+        }
+        OperatorSubtaskState resumed = AbstractStreamOperatorTestHarness.repackageState(again);
+        assertThat(restoredOutput(resumed, 1, 0)).containsExactly(new Watermark(5000));
+        assertThat(restoredOutput(resumed, 4, 3)).containsExactly(new Watermark(5000));
+    }
+
+    @Test
     void aSnapshotTakenBeforeTheRestoredStateWentOutKeepsIt() throws Exception {
         OperatorSubtaskState state = twoSubtasks(false);
         try (var h = new OneInputStreamOperatorTestHarness<String, String>(new WatermarkKeeper<>(), MAX_PARALLELISM, 2, 0)) {
