@@ -61,6 +61,7 @@ class QuietSpellEndToEndITCase {
         stack = servers.endpoints();
         flink = new FlinkRest(stack.flinkRest());
         EndToEndITCase.stack = stack;
+        EndToEndITCase.flink = flink; // cancelQuietly cancels through it
         processJar = flink.upload(EndToEndITCase.jar("process-job", "process-job-", "-job.jar"));
         ingestJar = flink.upload(EndToEndITCase.jar("ingest-job", "ingest-job-", "-job.jar"));
     }

@@ -2,6 +2,7 @@ package io.pulse.process.source;
 
 import io.pulse.model.settings.KafkaClient;
 import io.pulse.process.time.SplitWatermarks;
+import io.pulse.runtime.kafka.HighestWatermark;
 import io.pulse.runtime.kafka.KafkaSplitListener;
 import io.pulse.runtime.kafka.SplitTrackingKafkaSource;
 import java.time.Duration;
@@ -69,11 +70,17 @@ public final class BacklogTracking<T> implements KafkaSplitListener, SplitWaterm
                 PARTITION_DISCOVERY.plusSeconds(5));
         context.metricGroup().gauge("watermarkWaitsForAddedPartitions", (Gauge<Integer>) () -> backlog.partitionsAdded() ? 1 : 0);
         watermarks.subtask().attach(backlog);
+        watermarks.subtask().reportTo(w -> context.sendSourceEventToCoordinator(new HighestWatermark(w)));
         backlog.start();
         return () -> {
             watermarks.subtask().detach(backlog);
             backlog.close();
         };
+    }
+
+    @Override
+    public void highestWatermark(long watermark) {
+        watermarks.subtask().highestWatermark(watermark);
     }
 
     @Override

@@ -27,6 +27,12 @@ import org.apache.flink.util.clock.RelativeClock;
  * watermark only once every split with records has been read up to it, whichever the reader
  * emits first. Without a backlog (a source other than Kafka) idleness is the clock alone.
  *
+ * <p>A split going idle reports its watermark to the source's enumerator, which tells every subtask the
+ * highest reported; an idle split with nothing pending takes it. Downstream, Flink counts an input that
+ * becomes active again only once its watermark reaches the one already emitted: an input that went
+ * idle lower than the others would not hold the watermark while it reads a backlog that lands after a
+ * quiet spell, and another subtask that read its share sooner would make the rest late.
+ *
  * <p>One instance per source subtask: Flink deserializes the strategy per operator, and a
  * {@code BacklogTracking} source carrying this very instance shares it ({@link #subtask()}) with its
  * reader and deserializer.
@@ -34,7 +40,7 @@ import org.apache.flink.util.clock.RelativeClock;
 public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
     private static final long serialVersionUID = 1L;
     /** How long a split that wakes from idleness holds the watermark at least (other subtasks' splits may wake too). */
-    static final Duration WAKE_HOLD = Duration.ofSeconds(1);
+    static final Duration WAKE_HOLD = Duration.ofSeconds(2);
 
     private final Duration bound;
     private final Duration idleness;
@@ -188,6 +194,15 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
                 if (backlog != null) {
                     backlog.requestRound(); // keep looking for records arriving in its partition
                 }
+                if (receives && splits.jobHighest > watermarks.lastEmitted && !pendingSinceIdle()) {
+                    // Another subtask went idle higher: take its watermark, as Flink's valve downstream does once every
+                    // input is idle, so this input is aligned with the others when it wakes. Emitting makes it active
+                    // until the next round finds it caught up again.
+                    idle = false;
+                    catchUpRound = -1;
+                    watermarks.advanceTo(output, splits.jobHighest);
+                    splits.taskMax = Math.max(splits.taskMax, watermarks.lastEmitted);
+                }
                 return;
             }
             if (holding && !releaseHold(backlog) || splits.frozen) {
@@ -205,6 +220,9 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
             output.markIdle();
             idle = true;
             catchUpRound = -1;
+            if (receives) {
+                splits.reportIdleAt(watermarks.lastEmitted);
+            }
             idleRound = backlog == null ? 0 : backlog.requestRound();
         }
 
@@ -250,13 +268,18 @@ public final class SplitWatermarks<T> implements WatermarkStrategy<T> {
             return true;
         }
 
+        /** Whether a round since this split went idle found records in its partition it has not emitted. */
+        private boolean pendingSinceIdle() {
+            SubtaskSplits.Verdict v = verdict();
+            return v != null && v.round() >= idleRound && v.pending() && covers(v);
+        }
+
         /** Called for every generator of the subtask, on any periodic emission. */
         void reactivateIfPending() {
             if (!idle || periodicOutput == null) {
                 return;
             }
-            SubtaskSplits.Verdict v = verdict();
-            if (v != null && v.round() >= idleRound && v.pending() && covers(v)) {
+            if (pendingSinceIdle()) {
                 idle = false;
                 catchUpRound = -1;
                 periodicOutput.markActive();

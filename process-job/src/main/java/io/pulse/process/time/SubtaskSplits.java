@@ -97,6 +97,10 @@ public final class SubtaskSplits {
 
     /** The highest watermark any split of this subtask has emitted. */
     long taskMax = Long.MIN_VALUE;
+    /** The highest watermark any subtask of the source went idle at, as the enumerator last told (task thread). */
+    long jobHighest = Long.MIN_VALUE;
+    private java.util.function.LongConsumer reporter;
+    private long reported = Long.MIN_VALUE;
     final List<SplitWatermarks.SplitIdleness<?>> generators = new CopyOnWriteArrayList<>();
     private final Map<String, Split> splits = new ConcurrentHashMap<>();
     private volatile Backlog backlog;
@@ -145,6 +149,24 @@ public final class SubtaskSplits {
             if (s.published != s.next) {
                 s.published = s.next;
             }
+        }
+    }
+
+    /** Where this subtask reports the watermark its splits go idle at (the source's enumerator). */
+    public void reportTo(java.util.function.LongConsumer reporter) {
+        this.reporter = reporter;
+    }
+
+    /** The highest watermark a subtask of the source went idle at. */
+    public void highestWatermark(long watermark) {
+        jobHighest = Math.max(jobHighest, watermark);
+    }
+
+    /** A split of this subtask goes idle at {@code watermark}. */
+    void reportIdleAt(long watermark) {
+        if (reporter != null && watermark > reported) {
+            reported = watermark;
+            reporter.accept(watermark);
         }
     }
 

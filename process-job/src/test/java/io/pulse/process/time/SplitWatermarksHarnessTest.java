@@ -234,6 +234,40 @@ class SplitWatermarksHarnessTest {
     }
 
     @Test
+    void anIdleSubtaskTakesTheHighestWatermarkAnotherSubtaskWentIdleAtAndReportsItsOwn() {
+        List<Long> reports = new ArrayList<>();
+        strategy.subtask().reportTo(reports::add);
+        a.append(BEGINNING).read();
+        b.append(BEGINNING + ONE_SECOND).read();
+        passes(IDLENESS.plusSeconds(2));
+        assertThat(lastStatus()).isEqualTo(WatermarkStatus.IDLE);
+        assertThat(reports).as("what the subtask went idle at").containsExactly(watermarkOf(BEGINNING + ONE_SECOND));
+
+        // Another subtask went idle 10 minutes later: downstream the watermark is there already (all inputs idle),
+        // and this subtask is counted again when it wakes only once its own watermark has reached it.
+        strategy.subtask().highestWatermark(watermarkOf(BEGINNING + 10 * ONE_MINUTE));
+        passes(Duration.ofSeconds(2));
+        assertThat(lastWatermark()).isEqualTo(watermarkOf(BEGINNING + 10 * ONE_MINUTE));
+        assertThat(lastStatus()).as("idle again once a round found it caught up").isEqualTo(WatermarkStatus.IDLE);
+    }
+
+    @Test
+    void anIdleSplitWithRecordsToReadDoesNotTakeAHigherWatermark() {
+        a.append(BEGINNING).read();
+        b.append(BEGINNING).read();
+        passes(IDLENESS.plusSeconds(2));
+        assertThat(lastStatus()).isEqualTo(WatermarkStatus.IDLE);
+        b.append(BEGINNING + 5 * ONE_MINUTE); // in Kafka, not read yet
+        pass();
+        strategy.subtask().highestWatermark(watermarkOf(BEGINNING + 10 * ONE_MINUTE));
+        passes(Duration.ofSeconds(2));
+        assertThat(lastWatermark()).as("B's records are not read yet").isEqualTo(watermarkOf(BEGINNING));
+        b.read();
+        passes(Duration.ofSeconds(2));
+        assertThat(lateRecords()).isEmpty();
+    }
+
+    @Test
     void aBacklogOnBothPartitionsAfterAQuietSpellIsReadBeforeTheWatermarkMoves() {
         a.append(BEGINNING).read();
         b.append(BEGINNING).read();

@@ -23,6 +23,13 @@ public interface KafkaSplitListener extends Serializable {
     /** The reader is assigned {@code topic}-{@code partition} from {@code startingOffset} (an offset, or one of the constants above). */
     void assigned(String topic, int partition, long startingOffset);
 
+    /**
+     * The highest watermark a subtask of this source reported as it went idle
+     * ({@code context.sendSourceEventToCoordinator(new HighestWatermark(w))} reports one).
+     */
+    default void highestWatermark(long watermark) {
+    }
+
     /** The reader is about to emit the elements of the record at {@code offset} of {@code topic}-{@code partition}. */
     void emitting(String topic, int partition, long offset);
 }

@@ -29,6 +29,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * {@link KafkaSplitListener} told which partitions each reader is assigned and the offset of every
  * record it emits. Build the {@link KafkaSource} with {@link #deserializer} around the job's own
  * deserializer and the same listener.
+ *
+ * <p>The enumerator also passes {@link HighestWatermark}s between the readers: a reader reports the
+ * watermark its subtask went idle at, and every reader is told the highest reported so far
+ * ({@link KafkaSplitListener#highestWatermark}). Not checkpointed: after a restore the readers report again.
  */
 public final class SplitTrackingKafkaSource<T>
         implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T> {
@@ -65,13 +69,13 @@ public final class SplitTrackingKafkaSource<T>
     @Override
     public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> createEnumerator(
             SplitEnumeratorContext<KafkaPartitionSplit> context) throws Exception {
-        return kafka.createEnumerator(context);
+        return new Enumerator(kafka.createEnumerator(context), context);
     }
 
     @Override
     public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restoreEnumerator(
             SplitEnumeratorContext<KafkaPartitionSplit> context, KafkaSourceEnumState checkpoint) throws Exception {
-        return kafka.restoreEnumerator(context, checkpoint);
+        return new Enumerator(kafka.restoreEnumerator(context, checkpoint), context);
     }
 
     @Override
@@ -156,6 +160,10 @@ public final class SplitTrackingKafkaSource<T>
 
         @Override
         public void handleSourceEvents(SourceEvent event) {
+            if (event instanceof HighestWatermark highest) {
+                listener.highestWatermark(highest.watermark());
+                return;
+            }
             kafka.handleSourceEvents(event);
         }
 
@@ -183,6 +191,75 @@ public final class SplitTrackingKafkaSource<T>
             } finally {
                 kafka.close();
             }
+        }
+    }
+
+    /** Kafka's enumerator, passing {@link HighestWatermark}s between the readers. */
+    private static final class Enumerator implements SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> {
+        private final SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> kafka;
+        private final SplitEnumeratorContext<KafkaPartitionSplit> context;
+        private long highest = Long.MIN_VALUE;
+
+        Enumerator(SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> kafka, SplitEnumeratorContext<KafkaPartitionSplit> context) {
+            this.kafka = kafka;
+            this.context = context;
+        }
+
+        @Override
+        public void start() {
+            kafka.start();
+        }
+
+        @Override
+        public void handleSplitRequest(int subtaskId, String requesterHostname) {
+            kafka.handleSplitRequest(subtaskId, requesterHostname);
+        }
+
+        @Override
+        public void addSplitsBack(List<KafkaPartitionSplit> splits, int subtaskId) {
+            kafka.addSplitsBack(splits, subtaskId);
+        }
+
+        @Override
+        public void addReader(int subtaskId) {
+            kafka.addReader(subtaskId);
+            if (highest > Long.MIN_VALUE) {
+                context.sendEventToSourceReader(subtaskId, new HighestWatermark(highest));
+            }
+        }
+
+        @Override
+        public KafkaSourceEnumState snapshotState(long checkpointId) throws Exception {
+            return kafka.snapshotState(checkpointId);
+        }
+
+        @Override
+        public void close() throws IOException {
+            kafka.close();
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) throws Exception {
+            kafka.notifyCheckpointComplete(checkpointId);
+        }
+
+        @Override
+        public void notifyCheckpointAborted(long checkpointId) throws Exception {
+            kafka.notifyCheckpointAborted(checkpointId);
+        }
+
+        @Override
+        public void handleSourceEvent(int subtaskId, SourceEvent event) {
+            if (event instanceof HighestWatermark reported) {
+                if (reported.watermark() > highest) {
+                    highest = reported.watermark();
+                    for (Integer reader : context.registeredReaders().keySet()) {
+                        context.sendEventToSourceReader(reader, new HighestWatermark(highest));
+                    }
+                }
+                return;
+            }
+            kafka.handleSourceEvent(subtaskId, event);
         }
     }
 
