@@ -58,6 +58,49 @@ public record PostgresConnection(String host, int port, String database, String 
         return java.sql.DriverManager.getConnection(jdbcUrl(), user, password);
     }
 
+    /** The name under which a job registers {@link #releaseDrivers} as its class loader's release hook. */
+    public static final String RELEASE_HOOK = "pulse-release-jdbc-drivers";
+
+    /**
+     * Deregisters the JDBC drivers that this class's class loader registered with
+     * {@link java.sql.DriverManager}, and returns how many. DriverManager lives in the JVM's own class
+     * loader: a driver a job registered keeps the job's class loader, and every class it loaded, for
+     * as long as the process runs (a TaskManager runs out of metaspace after enough jobs). Call it from
+     * the job's class loader release hook. Does nothing when this class was loaded by the JVM's
+     * application class loader (tests on a MiniCluster, jobs in Flink's lib/): that loader lives as long
+     * as the process, and the other jobs of the process share its drivers.
+     */
+    public static int releaseDrivers() {
+        ClassLoader mine = PostgresConnection.class.getClassLoader();
+        if (!jobClassLoader()) {
+            return 0;
+        }
+        int released = 0;
+        for (java.sql.Driver d : java.util.Collections.list(java.sql.DriverManager.getDrivers())) {
+            if (d.getClass().getClassLoader() != mine) {
+                continue;
+            }
+            try {
+                java.sql.DriverManager.deregisterDriver(d);
+                released++;
+            } catch (java.sql.SQLException | SecurityException e) {
+                // not registered any more: nothing to release
+            }
+        }
+        return released;
+    }
+
+    /** Whether this class was loaded by a class loader of its own job, not by the JVM's application class loader. */
+    public static boolean jobClassLoader() {
+        ClassLoader mine = PostgresConnection.class.getClassLoader();
+        for (ClassLoader l = ClassLoader.getSystemClassLoader(); l != null; l = l.getParent()) {
+            if (l == mine) {
+                return false;
+            }
+        }
+        return mine != null;
+    }
+
     /**
      * What a failed connection means and which setting fixes it: PostgreSQL's error codes for a
      * refused password or host rule, the driver's for TLS and for a server that does not answer.

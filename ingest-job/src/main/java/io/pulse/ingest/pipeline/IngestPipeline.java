@@ -23,6 +23,10 @@ public final class IngestPipeline {
                 .uid("engagement-cdc-source")
                 // One CDC reader: changes keep their WAL order all the way to the topic.
                 .setParallelism(1)
+                .map(new io.pulse.ingest.source.ReleaseCdcConnections())
+                .uid("release-cdc-connections")
+                .name("release CDC connections with the job")
+                .setParallelism(1)
                 .sinkTo(sink)
                 .uid("engagement-kafka-sink")
                 .name("kafka engagement_events")

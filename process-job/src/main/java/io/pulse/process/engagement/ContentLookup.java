@@ -57,6 +57,8 @@ public final class ContentLookup extends RichAsyncFunction<Engagement, EnrichedE
         statement = ThreadLocal.withInitial(this::prepare);
         cache = new ContentCache<>(cacheSize, cacheTtl.toMillis(), System::currentTimeMillis);
         misses = getRuntimeContext().getMetricGroup().counter("contentMisses");
+        getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(io.pulse.model.settings.PostgresConnection.RELEASE_HOOK,
+                io.pulse.model.settings.PostgresConnection::releaseDrivers);
     }
 
     private PreparedStatement prepare() {

@@ -1,5 +1,6 @@
 package io.pulse.process.sink.postgres;
 
+import io.pulse.model.settings.PostgresConnection;
 import io.pulse.process.sink.Backoff;
 import io.pulse.process.sink.SinkDeadLetters;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,6 +74,8 @@ public final class PostgresUpsertSink<T> implements Sink<T> {
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
+        // The driver this writer registers must not keep the job's class loader once the job is gone.
+        context.getUserCodeClassLoader().registerReleaseHookIfAbsent(PostgresConnection.RELEASE_HOOK, PostgresConnection::releaseDrivers);
         return new Writer<>(this, context.getProcessingTimeService(), context.metricGroup());
     }
 
