@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -205,18 +205,21 @@ class KubernetesManifestsTest {
         Matcher from = Pattern.compile("(?m)^FROM (\\S+):(\\S+)$").matcher(dockerfile);
         assertThat(from.find()).as("a FROM with a tag").isTrue();
         assertThat(from.group(2)).as("the base image is pinned").matches("\\d+\\.\\d+\\.\\d+-java17");
-        Set<String> jars = new TreeSet<>();
+        // One image per job: the build argument JOB names the module, whose jar alone goes into usrlib.
         Matcher copy = Pattern.compile("(?m)^COPY .* /opt/flink/usrlib/(\\S+)$").matcher(dockerfile);
-        while (copy.find()) {
-            jars.add(copy.group(1));
-        }
+        assertThat(copy.find()).as("a COPY into usrlib").isTrue();
+        assertThat(copy.group(1)).isEqualTo("${JOB}.jar");
+        assertThat(copy.find()).as("one jar in usrlib").isFalse();
+        assertThat(dockerfile).contains("mvn -B -q -pl \"$JOB\" -am package");
         Doc settings = allDocuments().stream().filter(d -> d.kind().equals("ConfigMap")).findFirst().orElseThrow();
         List<Doc> deployments = allDocuments().stream().filter(d -> d.kind().equals("FlinkDeployment")).toList();
         assertThat(deployments).hasSize(2);
         for (Doc d : deployments) {
             JsonNode job = d.node().path("spec").path("job");
             String jar = job.path("jarURI").asText().replace("local:///opt/flink/usrlib/", "");
-            assertThat(jars).as(d.name() + " runs a jar the image holds").contains(jar);
+            Matcher image = Pattern.compile(".*/pulse-(\\S+-job):\\S+").matcher(d.node().path("spec").path("image").asText());
+            assertThat(image.matches()).as(d.name() + " image " + d.node().path("spec").path("image").asText()).isTrue();
+            assertThat(jar).as(d.name() + " runs the jar its image holds").isEqualTo(image.group(1) + ".jar");
             String entry = job.path("entryClass").asText();
             assertThat(getClass().getClassLoader().getResource(entry.replace('.', '/') + ".class")).as(d.name() + " entry class " + entry).isNotNull();
             assertThat(d.node().path("spec").path("flinkVersion").asText()).as(d.name())
