@@ -49,6 +49,37 @@ class ComposeFileTest {
     }
 
     @Test
+    void everyImageIsTheOneInfraImagesPropertiesPins() throws IOException {
+        java.util.Properties pinned = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(ROOT.resolve("infra/images.properties"))) {
+            pinned.load(in);
+        }
+        java.util.Set<String> versions = new java.util.HashSet<>();
+        java.util.Set<String> repositories = new java.util.HashSet<>();
+        for (String server : pinned.stringPropertyNames()) {
+            String image = pinned.getProperty(server);
+            versions.add(image);
+            repositories.add(image.substring(0, image.lastIndexOf(':')));
+        }
+        List<String> problems = new ArrayList<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
+        compose().path("services").fields().forEachRemaining(e -> {
+            String image = e.getValue().path("image").asText();
+            String repository = image.contains(":") ? image.substring(0, image.lastIndexOf(':')) : image;
+            if (repositories.contains(repository) && !versions.contains(image)) {
+                problems.add(e.getKey() + ": " + image + " is not the version infra/images.properties pins");
+            }
+            used.add(image);
+        });
+        for (String server : pinned.stringPropertyNames()) {
+            if (!used.contains(pinned.getProperty(server))) {
+                problems.add("infra/images.properties pins " + server + "=" + pinned.getProperty(server) + ", which compose does not run");
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
     void everyLongRunningServiceHasAHealthcheckAndWaitsOnlyForHealthyOnes() throws IOException {
         JsonNode services = compose().path("services");
         List<String> problems = new ArrayList<>();

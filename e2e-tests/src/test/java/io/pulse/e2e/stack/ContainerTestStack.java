@@ -29,7 +29,7 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * The suite's servers in Docker containers (Testcontainers), on the host network with the local
  * stack's ports moved by a free offset, so the test and the Flink TaskManager reach every server at
- * the same 127.0.0.1 address, exactly as on the local stack. Same images as compose.yaml, same DDL
+ * the same 127.0.0.1 address, exactly as on the local stack. Same images as compose (infra/images.properties), same DDL
  * files; mock-external runs in the test JVM. Needs a Docker engine on Linux (host networking).
  *
  * <p>Not run by its authors: the machine Pulse is built on has no Docker engine. CI runs the local
@@ -66,6 +66,21 @@ final class ContainerTestStack implements TestStack {
         return base + offset;
     }
 
+    /** The image of {@code server} as infra/images.properties pins it (compose uses the same). */
+    static String image(String server) {
+        java.util.Properties images = new java.util.Properties();
+        try (var in = Files.newBufferedReader(LocalStack.repoRoot().resolve("infra/images.properties"))) {
+            images.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String image = images.getProperty(server);
+        if (image == null) {
+            throw new IllegalStateException("infra/images.properties pins no image for " + server);
+        }
+        return image;
+    }
+
     private GenericContainer<?> container(String image) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image)).withNetworkMode("host");
         containers.add(c);
@@ -85,19 +100,19 @@ final class ContainerTestStack implements TestStack {
         int flinkRpc = port(56124);
         int mockPort = port(58090);
 
-        container("postgres:15")
+        container(image("postgres"))
                 .withEnv("POSTGRES_DB", "pulse").withEnv("POSTGRES_HOST_AUTH_METHOD", "trust")
                 .withFileSystemBind(ddl.resolve("postgres.sql").toString(), "/docker-entrypoint-initdb.d/10-pulse.sql", BindMode.READ_ONLY)
                 .withCommand("postgres", "-c", "wal_level=logical", "-c", "port=" + pg, "-c", "listen_addresses=127.0.0.1",
                         "-c", "max_replication_slots=20", "-c", "max_wal_senders=20");
-        container("redis:7").withCommand("redis-server", "--port", Integer.toString(redis), "--bind", "127.0.0.1", "--save", "",
+        container(image("redis")).withCommand("redis-server", "--port", Integer.toString(redis), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "yes", "--appendfsync", "everysec");
         Path chConfig = home.resolve("clickhouse-ports.xml");
         Files.writeString(chConfig, "<clickhouse><listen_host>127.0.0.1</listen_host><http_port>" + chHttp + "</http_port><tcp_port>"
                 + chTcp + "</tcp_port><interserver_http_port remove=\"1\"/><mysql_port remove=\"1\"/><postgresql_port remove=\"1\"/></clickhouse>");
-        container("clickhouse/clickhouse-server:latest")
+        container(image("clickhouse"))
                 .withFileSystemBind(chConfig.toString(), "/etc/clickhouse-server/config.d/pulse-ports.xml", BindMode.READ_ONLY);
-        container("apache/kafka:4.1.1")
+        container(image("kafka"))
                 .withEnv("KAFKA_NODE_ID", "1").withEnv("KAFKA_PROCESS_ROLES", "broker,controller")
                 .withEnv("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@127.0.0.1:" + kafkaController)
                 .withEnv("KAFKA_LISTENERS", "PLAINTEXT://127.0.0.1:" + kafka + ",CONTROLLER://127.0.0.1:" + kafkaController)
@@ -107,7 +122,7 @@ final class ContainerTestStack implements TestStack {
                 .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1").withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1").withEnv("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", "3600000")
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
-        container("cassandra:5.0")
+        container(image("cassandra"))
                 .withEnv("MAX_HEAP_SIZE", "768M").withEnv("HEAP_NEWSIZE", "128M")
                 .withEnv("CASSANDRA_LISTEN_ADDRESS", "127.0.0.1").withEnv("CASSANDRA_RPC_ADDRESS", "127.0.0.1")
                 .withEnv("JVM_EXTRA_OPTS", "-Dcassandra.native_transport_port=" + cassandra + " -Dcassandra.storage_port=" + port(57010)
@@ -117,7 +132,7 @@ final class ContainerTestStack implements TestStack {
                 + "state.checkpoints.dir: file://" + home.resolve("flink/checkpoints") + "\n"
                 + "state.savepoints.dir: file://" + home.resolve("flink/savepoints") + "\n"
                 + "heartbeat.timeout: 20000\nheartbeat.interval: 2000\nrestart-strategy.type: exponential-delay\n";
-        container("flink:1.20.3-java17").withCommand("jobmanager").withEnv("FLINK_PROPERTIES", flinkCommon)
+        container(image("flink")).withCommand("jobmanager").withEnv("FLINK_PROPERTIES", flinkCommon)
                 .withFileSystemBind(home.toString(), home.toString(), BindMode.READ_WRITE);
         containers.forEach(GenericContainer::start);
 
@@ -148,7 +163,7 @@ final class ContainerTestStack implements TestStack {
     }
 
     private GenericContainer<?> taskManagerContainer(String flinkCommon) {
-        return new GenericContainer<>(DockerImageName.parse("flink:1.20.3-java17")).withNetworkMode("host").withCommand("taskmanager")
+        return new GenericContainer<>(DockerImageName.parse(image("flink"))).withNetworkMode("host").withCommand("taskmanager")
                 .withEnv("FLINK_PROPERTIES", flinkCommon + "taskmanager.host: 127.0.0.1\ntaskmanager.bind-host: 127.0.0.1\n"
                         + "taskmanager.numberOfTaskSlots: 4\ntaskmanager.memory.process.size: 3072m\ntaskmanager.memory.managed.size: 1024m\n")
                 .withFileSystemBind(home.toString(), home.toString(), BindMode.READ_WRITE);
