@@ -68,9 +68,11 @@ class KubernetesManifestsTest {
     /** "group/version/Kind" to the openAPIV3Schema of every served version of each CRD. */
     static Map<String, JsonNode> schemas() throws IOException {
         List<JsonNode> crds = new ArrayList<>();
-        try (Stream<Path> files = Files.list(DIR.resolve("crds/strimzi-1.2.0"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
-                crds.add(YAML.readTree(file.toFile()));
+        for (String release : List.of("crds/strimzi-1.2.0", "crds/prometheus-operator-0.93.0")) {
+            try (Stream<Path> files = Files.list(DIR.resolve(release))) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                    crds.add(YAML.readTree(file.toFile()));
+                }
             }
         }
         try (InputStream in = KubernetesManifestsTest.class.getClassLoader().getResourceAsStream(FLINK_OPERATOR_CRD)) {
@@ -94,10 +96,12 @@ class KubernetesManifestsTest {
     void everyCustomResourceFitsTheReleasedSchemaOfItsKind() throws IOException {
         Map<String, JsonNode> schemas = schemas();
         assertThat(schemas).containsKeys("kafka.strimzi.io/v1/Kafka", "kafka.strimzi.io/v1/KafkaTopic",
-                "kafka.strimzi.io/v1/KafkaNodePool", "flink.apache.org/v1beta1/FlinkDeployment");
+                "kafka.strimzi.io/v1/KafkaNodePool", "flink.apache.org/v1beta1/FlinkDeployment", "monitoring.coreos.com/v1/PodMonitor");
         List<String> problems = new ArrayList<>();
         int custom = 0;
-        for (Doc doc : documents(DIR)) {
+        List<Doc> docs = new ArrayList<>(documents(DIR));
+        docs.addAll(documents(DIR.resolve("monitoring")));
+        for (Doc doc : docs) {
             String apiVersion = doc.node().path("apiVersion").asText();
             if (!apiVersion.contains(".") || apiVersion.startsWith("kustomize.config.k8s.io/")) {
                 continue; // core kinds: below
@@ -111,7 +115,7 @@ class KubernetesManifestsTest {
             checkMetadata(doc, problems);
             StructuralSchema.violations(doc.node(), schema).forEach(v -> problems.add(doc.name() + ": " + v));
         }
-        assertThat(custom).as("custom resources checked").isGreaterThanOrEqualTo(9);
+        assertThat(custom).as("custom resources checked").isGreaterThanOrEqualTo(10);
         assertThat(problems).as("manifest problems").isEmpty();
     }
 
