@@ -143,6 +143,45 @@ class IngestJobITCase {
     }
 
     @Test
+    void theJobRunsAsTheRoleOfThePostgresRoleDdl() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String role = "pulse_it_" + suffix;
+        try {
+            try (ScratchDatabase db = ScratchDatabase.create(stack, "ingest_role");
+                 ScratchTopic topic = ScratchTopic.create(stack, "engagement-role", 1);
+                 Connection sql = db.connect()) {
+                // What psql -v role=... -v password=... -v database=... does with the file's variables.
+                String ddl = java.nio.file.Files.readString(io.pulse.infra.LocalStack.repoRoot().resolve("infra/ddl/postgres-role.sql"))
+                        .replace(":\"role\"", "\"" + role + "\"").replace(":'password'", "'it-" + suffix + "'")
+                        .replace(":\"database\"", "\"" + db.name() + "\"");
+                try (var st = sql.createStatement()) {
+                    st.execute(ddl);
+                }
+                insert(sql, "r1", "view");
+                IngestSettings asRole = IngestSettings.load("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
+                        "--postgres.database", db.name(), "--postgres.user", role, "--postgres.password", "it-" + suffix,
+                        "--slot.name", "it_slot_" + suffix, "--publication.name", "it_pub_" + suffix,
+                        "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", topic.name(),
+                        "--kafka.transactional-id-prefix", "ingest-role-" + suffix, "--checkpoint.interval", "1s");
+                JobClient job = start(asRole, null);
+                try {
+                    awaitRecords(topic, r -> keys(r).contains(id("r1").toString()));
+                    insert(sql, "r2", "like");
+                    List<ConsumerRecord<byte[], byte[]>> all = awaitRecords(topic, r -> keys(r).contains(id("r2").toString()));
+                    assertThat(all.stream().map(this::describe).toList()).containsExactly("r " + id("r1") + " view", "c " + id("r2") + " like");
+                } finally {
+                    cancelAndWait(job);
+                }
+            }
+        } finally {
+            try (Connection admin = java.sql.DriverManager.getConnection("jdbc:postgresql://" + stack.get("PULSE_POSTGRES_HOST") + ":"
+                    + stack.port("PULSE_POSTGRES_PORT") + "/postgres", stack.postgresUser(), ""); var st = admin.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS \"" + role + "\"");
+            }
+        }
+    }
+
+    @Test
     void serverWithoutLogicalWalFailsAtOnceWithTheFix() {
         try (LocalStack replicaOnly = LocalStack.start(LocalStack.privateHome("wal-replica-"), LocalStack.freePortOffset(-30000),
                 java.util.Map.of("PULSE_PG_WAL_LEVEL", "replica"), "postgres")) {
