@@ -71,6 +71,16 @@ class ComposeFileTest {
             }
             used.add(image);
         });
+        java.util.regex.Matcher from = java.util.regex.Pattern.compile("(?m)^FROM (\\S+)")
+                .matcher(Files.readString(ROOT.resolve("infra/compose/Dockerfile")));
+        while (from.find()) {
+            String image = from.group(1);
+            String repository = image.substring(0, image.lastIndexOf(':'));
+            if (repositories.contains(repository) && !versions.contains(image)) {
+                problems.add("infra/compose/Dockerfile: " + image + " is not the version infra/images.properties pins");
+            }
+            used.add(image);
+        }
         for (String server : pinned.stringPropertyNames()) {
             if (!used.contains(pinned.getProperty(server))) {
                 problems.add("infra/images.properties pins " + server + "=" + pinned.getProperty(server) + ", which compose does not run");
@@ -154,7 +164,11 @@ class ComposeFileTest {
         assertThat(problems).isEmpty();
         String script = Files.readString(ROOT.resolve("infra/compose/submit-jobs.sh"));
         assertThat(script).contains("submit pulse-ingest ").contains("submit pulse-process ");
-        assertThat(Map.of("pulse-ingest", "ingest", "pulse-process", "process")).allSatisfy((name, dir) ->
-                assertThat(jobs.path("volumes").toString()).contains("/jobs/" + dir));
+        String dockerfile = Files.readString(ROOT.resolve("infra/compose/Dockerfile"));
+        assertThat(jobs.path("build").path("target").asText()).isEqualTo("jobs");
+        assertThat(Map.of("ingest", "ingest-job-*-job.jar", "process", "process-job-*-job.jar")).allSatisfy((dir, jar) -> {
+            assertThat(script).contains("/jobs/" + dir + " '" + jar + "'");
+            assertThat(dockerfile).contains(" /out/jobs/" + dir + "/").contains(jar);
+        });
     }
 }
