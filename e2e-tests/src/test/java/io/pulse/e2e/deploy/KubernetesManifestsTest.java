@@ -133,6 +133,32 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void theReadmeInstallsTheOperatorsTheManifestsAreCheckedAgainstAndKafkaIsOneStrimziSupports() throws IOException {
+        String readme = Files.readString(LocalStack.repoRoot().resolve("README.md"));
+        Matcher strimzi = Pattern.compile("strimzi-kafka-operator/releases/download/(\\S+)/strimzi-cluster-operator-(\\S+)\\.yaml").matcher(readme);
+        assertThat(strimzi.find()).as("the README installs a pinned Strimzi release").isTrue();
+        assertThat(strimzi.group(1)).isEqualTo(strimzi.group(2));
+        assertThat(DIR.resolve("crds/strimzi-" + strimzi.group(1))).as("the CRDs the manifests are checked against").isDirectory();
+        Matcher operator = Pattern.compile("archive.apache.org/dist/flink/flink-kubernetes-operator-(\\S+)/").matcher(readme);
+        assertThat(operator.find()).as("the README installs a pinned Flink Kubernetes Operator").isTrue();
+        String crdJar = String.valueOf(KubernetesManifestsTest.class.getClassLoader().getResource(FLINK_OPERATOR_CRD));
+        Matcher jar = Pattern.compile("flink-kubernetes-operator-api-([0-9.]+)\\.jar").matcher(crdJar);
+        assertThat(jar.find()).as("the operator's CRD comes from its released jar: " + crdJar).isTrue();
+        assertThat(jar.group(1)).as("the operator the README installs is the one whose CRD checks the manifests").isEqualTo(operator.group(1));
+
+        JsonNode versions = YAML.readTree(DIR.resolve("crds/strimzi-" + strimzi.group(1) + "/kafka-versions.yml").toFile());
+        Set<String> supported = new TreeSet<>();
+        versions.forEach(v -> {
+            if (v.path("supported").asBoolean()) {
+                supported.add(v.path("version").asText());
+            }
+        });
+        Doc kafka = allDocuments().stream().filter(d -> d.kind().equals("Kafka")).findFirst().orElseThrow();
+        assertThat(supported).as("Kafka versions Strimzi " + strimzi.group(1) + " supports").contains(
+                kafka.node().path("spec").path("kafka").path("version").asText());
+    }
+
+    @Test
     void coreResourcesUseOnlyTheirFields() throws IOException {
         Map<String, Set<String>> fields = Map.of(
                 "Namespace", Set.of("apiVersion", "kind", "metadata"),
