@@ -158,12 +158,7 @@ class IngestJobITCase {
                     st.execute(ddl);
                 }
                 insert(sql, "r1", "view");
-                IngestSettings asRole = IngestSettings.load("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
-                        "--postgres.database", db.name(), "--postgres.user", role, "--postgres.password", "it-" + suffix,
-                        "--slot.name", "it_slot_" + suffix, "--publication.name", "it_pub_" + suffix,
-                        "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", topic.name(),
-                        "--kafka.transactional-id-prefix", "ingest-role-" + suffix, "--checkpoint.interval", "1s");
-                JobClient job = start(asRole, null);
+                JobClient job = start(settings(db, topic, suffix, "--postgres.user", role, "--postgres.password", "it-" + suffix), null);
                 try {
                     awaitRecords(topic, r -> keys(r).contains(id("r1").toString()));
                     insert(sql, "r2", "like");
@@ -212,12 +207,15 @@ class IngestJobITCase {
         }
     }
 
-    private IngestSettings settings(ScratchDatabase db, ScratchTopic topic, String suffix) {
-        return IngestSettings.load("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
+    /** The job's settings for a scratch database and topic; {@code overrides} (later flags win) last. */
+    private IngestSettings settings(ScratchDatabase db, ScratchTopic topic, String suffix, String... overrides) {
+        List<String> args = new ArrayList<>(List.of("--postgres.host", db.host(), "--postgres.port", Integer.toString(db.port()),
                 "--postgres.database", db.name(), "--postgres.user", db.user(),
                 "--slot.name", "it_slot_" + suffix, "--publication.name", "it_pub_" + suffix,
                 "--kafka.bootstrap", stack.kafkaBootstrap(), "--kafka.topic", topic.name(),
-                "--kafka.transactional-id-prefix", "ingest-it-" + suffix, "--checkpoint.interval", "1s");
+                "--kafka.transactional-id-prefix", "ingest-it-" + suffix, "--checkpoint.interval", "1s"));
+        args.addAll(List.of(overrides));
+        return IngestSettings.load(args.toArray(String[]::new));
     }
 
     private static JobClient start(IngestSettings settings, String savepoint) throws Exception {

@@ -71,10 +71,10 @@ public record PostgresConnection(String host, int port, String database, String 
      * as the process, and the other jobs of the process share its drivers.
      */
     public static int releaseDrivers() {
-        ClassLoader mine = PostgresConnection.class.getClassLoader();
         if (!jobClassLoader()) {
             return 0;
         }
+        ClassLoader mine = PostgresConnection.class.getClassLoader();
         int released = 0;
         for (java.sql.Driver d : java.util.Collections.list(java.sql.DriverManager.getDrivers())) {
             if (d.getClass().getClassLoader() != mine) {
